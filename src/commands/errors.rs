@@ -1,0 +1,47 @@
+//! Redis 7.0's error replies, word for word (`server.c` `createSharedObjects`, `t_string.c`,
+//! `db.c`, `expire.c`). One place, so every command family says the same thing.
+
+pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+pub const SYNTAX: &str = "ERR syntax error";
+pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+pub const NOT_FLOAT: &str = "ERR value is not a valid float";
+pub const NO_SUCH_KEY: &str = "ERR no such key";
+pub const OVERFLOW: &str = "ERR increment or decrement would overflow";
+pub const INVALID_DB: &str = "ERR DB index is out of range";
+pub const NOAUTH: &str = "NOAUTH Authentication required.";
+pub const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+pub const MAX_CLIENTS: &str = "ERR max number of clients reached";
+pub const STRING_TOO_LONG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+
+/// `-ERR wrong number of arguments for '<name>' command`.
+pub fn arity(name: &str) -> String {
+    format!("ERR wrong number of arguments for '{name}' command")
+}
+
+/// `-ERR unknown command '<name>', with args beginning with: '<a>' '<b>' ` (Redis 7.0
+/// quotes at most the first 128 bytes of the name and of each argument).
+pub fn unknown_command(args: &[bytes::Bytes]) -> String {
+    let show = |b: &[u8]| {
+        let b = &b[..b.len().min(128)];
+        String::from_utf8_lossy(b).replace(['\r', '\n'], " ")
+    };
+    let mut msg = format!(
+        "ERR unknown command '{}', with args beginning with: ",
+        show(args.first().map(|a| &a[..]).unwrap_or(b""))
+    );
+    for a in args.iter().skip(1) {
+        msg.push('\'');
+        msg.push_str(&show(a));
+        msg.push_str("' ");
+    }
+    msg
+}
+
+/// `-ERR unknown subcommand '<sub>'. Try <CMD> HELP.`
+pub fn unknown_subcommand(cmd: &str, sub: &[u8]) -> String {
+    format!(
+        "ERR unknown subcommand '{}'. Try {} HELP.",
+        String::from_utf8_lossy(&sub[..sub.len().min(128)]),
+        cmd.to_ascii_uppercase()
+    )
+}

@@ -1,0 +1,376 @@
+//! The options shardis implements: one line of prose each, the redis.conf name, how it
+//! parses and prints, and whether CONFIG SET may change it at run time.
+
+/// The server configuration. Field names follow the redis.conf names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// TCP port to accept connections on (0 = do not listen).
+    pub port: u16,
+    /// Addresses to listen on.
+    pub bind: Vec<String>,
+    /// Refuse non-loopback clients when no password is set and bind is default.
+    pub protected_mode: bool,
+    /// Password clients must AUTH with (the default user's password).
+    pub requirepass: Option<String>,
+    /// Working directory for the RDB file.
+    pub dir: String,
+    /// Name of the RDB file.
+    pub dbfilename: String,
+    /// Number of databases (SELECT 0..databases-1).
+    pub databases: usize,
+    /// Log file path; empty logs to standard output.
+    pub logfile: String,
+    /// debug, verbose, notice or warning.
+    pub loglevel: String,
+    /// Where to write the pid at start-up (removed at exit).
+    pub pidfile: String,
+    /// Most clients connected at once.
+    pub maxclients: usize,
+    /// Close a client idle for this many seconds (0 = never).
+    pub timeout_secs: u64,
+    /// TCP keepalive period in seconds (0 = off).
+    pub tcp_keepalive_secs: u64,
+    /// RDB save points as `seconds changes` pairs (accepted; persistence comes later).
+    pub save: String,
+    /// AOF (accepted; only "no" is supported).
+    pub appendonly: bool,
+    /// Largest bulk string a client may send.
+    pub proto_max_bulk_len: u64,
+    /// Largest unparsed input buffered for one client before it is closed.
+    pub client_query_buffer_limit: u64,
+    /// Shard executors, one per core (0 = one per available core).
+    pub shards: usize,
+    /// How long an idle shard spins before parking its thread, in microseconds. Spinning
+    /// saves the ~75 µs cross-core wakeup on the next message but burns CPU.
+    pub shard_spin_us: u64,
+    /// Active expiry runs this many times per second.
+    pub hz: u64,
+    /// DEBUG is allowed: yes, no, or local (loopback clients only).
+    pub enable_debug_command: String,
+    /// Log commands slower than this many microseconds (-1 disables).
+    pub slowlog_log_slower_than: i64,
+    /// Entries kept in the slow log.
+    pub slowlog_max_len: u64,
+    /// Memory limit in bytes (accepted; eviction comes later).
+    pub maxmemory: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            port: 6379,
+            bind: vec!["127.0.0.1".into()],
+            protected_mode: true,
+            requirepass: None,
+            dir: ".".into(),
+            dbfilename: "dump.rdb".into(),
+            databases: 16,
+            logfile: String::new(),
+            loglevel: "notice".into(),
+            pidfile: String::new(),
+            maxclients: 10000,
+            timeout_secs: 0,
+            tcp_keepalive_secs: 300,
+            save: "3600 1 300 100 60 10000".into(),
+            appendonly: false,
+            proto_max_bulk_len: 512 << 20,
+            client_query_buffer_limit: 1 << 30,
+            shards: 0,
+            shard_spin_us: 0,
+            hz: 10,
+            enable_debug_command: "no".into(),
+            slowlog_log_slower_than: 10000,
+            slowlog_max_len: 128,
+            maxmemory: 0,
+        }
+    }
+}
+
+/// How one option is read and written.
+pub struct OptionSpec {
+    pub name: &'static str,
+    /// CONFIG SET may change it while running.
+    pub mutable: bool,
+    pub get: fn(&Config) -> String,
+    pub set: fn(&mut Config, &[String]) -> Result<(), String>,
+}
+
+fn one(args: &[String]) -> Result<&str, String> {
+    match args {
+        [a] => Ok(a),
+        _ => Err("wrong number of arguments".into()),
+    }
+}
+
+pub fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err("argument must be 'yes' or 'no'".into()),
+    }
+}
+
+/// Redis's `memtoull`: a number with an optional k, kb, m, mb, g, gb unit (k = 1000,
+/// kb = 1024), case-insensitive.
+pub fn parse_memory(s: &str) -> Result<u64, String> {
+    let lower = s.to_ascii_lowercase();
+    let units: [(&str, u64); 6] = [
+        ("kb", 1024),
+        ("mb", 1 << 20),
+        ("gb", 1 << 30),
+        ("k", 1000),
+        ("m", 1_000_000),
+        ("g", 1_000_000_000),
+    ];
+    let (digits, mul) = units
+        .iter()
+        .find(|(u, _)| lower.ends_with(u))
+        .map(|(u, m)| (&lower[..lower.len() - u.len()], *m))
+        .unwrap_or((lower.as_str(), 1));
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mul))
+        .ok_or_else(|| "argument must be a memory value".into())
+}
+
+fn num<T: std::str::FromStr>(s: &str) -> Result<T, String> {
+    s.parse::<T>()
+        .map_err(|_| "argument couldn't be parsed into an integer".into())
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.into()
+}
+
+macro_rules! opt {
+    ($name:literal, $mutable:expr, |$c:ident| $get:expr, |$c2:ident, $a:ident| $set:expr) => {
+        OptionSpec {
+            name: $name,
+            mutable: $mutable,
+            get: |$c: &Config| $get,
+            set: |$c2: &mut Config, $a: &[String]| $set,
+        }
+    };
+}
+
+/// Every option shardis implements, in CONFIG GET order.
+pub static OPTIONS: &[OptionSpec] = &[
+    opt!("port", false, |c| c.port.to_string(), |c, a| {
+        c.port = num(one(a)?)?;
+        Ok(())
+    }),
+    opt!("bind", false, |c| c.bind.join(" "), |c, a| {
+        if a.is_empty() {
+            return Err("wrong number of arguments".into());
+        }
+        c.bind = a
+            .iter()
+            .flat_map(|s| s.split_whitespace().map(String::from))
+            .collect();
+        Ok(())
+    }),
+    opt!(
+        "protected-mode",
+        true,
+        |c| yes_no(c.protected_mode),
+        |c, a| {
+            c.protected_mode = parse_bool(one(a)?)?;
+            Ok(())
+        }
+    ),
+    opt!(
+        "requirepass",
+        true,
+        |c| c.requirepass.clone().unwrap_or_default(),
+        |c, a| {
+            let p = one(a)?;
+            c.requirepass = (!p.is_empty()).then(|| p.to_string());
+            Ok(())
+        }
+    ),
+    opt!("dir", true, |c| c.dir.clone(), |c, a| {
+        c.dir = one(a)?.to_string();
+        Ok(())
+    }),
+    opt!("dbfilename", true, |c| c.dbfilename.clone(), |c, a| {
+        c.dbfilename = one(a)?.to_string();
+        Ok(())
+    }),
+    opt!("databases", false, |c| c.databases.to_string(), |c, a| {
+        let n: usize = num(one(a)?)?;
+        if n == 0 || n > 1 << 16 {
+            return Err("argument must be between 1 and 65536 inclusive".into());
+        }
+        c.databases = n;
+        Ok(())
+    }),
+    opt!("logfile", false, |c| c.logfile.clone(), |c, a| {
+        c.logfile = one(a)?.to_string();
+        Ok(())
+    }),
+    opt!("loglevel", true, |c| c.loglevel.clone(), |c, a| {
+        let l = one(a)?.to_ascii_lowercase();
+        if !["debug", "verbose", "notice", "warning"].contains(&l.as_str()) {
+            return Err(
+                "argument(s) must be one of the following: debug, verbose, notice, warning".into(),
+            );
+        }
+        c.loglevel = l;
+        Ok(())
+    }),
+    opt!("daemonize", false, |_c| "no".into(), |_c, a| {
+        if parse_bool(one(a)?)? {
+            return Err("daemonize yes is not supported; run shardis under a supervisor".into());
+        }
+        Ok(())
+    }),
+    opt!("pidfile", false, |c| c.pidfile.clone(), |c, a| {
+        c.pidfile = one(a)?.to_string();
+        Ok(())
+    }),
+    opt!("maxclients", true, |c| c.maxclients.to_string(), |c, a| {
+        c.maxclients = num(one(a)?)?;
+        Ok(())
+    }),
+    opt!("timeout", true, |c| c.timeout_secs.to_string(), |c, a| {
+        c.timeout_secs = num(one(a)?)?;
+        Ok(())
+    }),
+    opt!(
+        "tcp-keepalive",
+        true,
+        |c| c.tcp_keepalive_secs.to_string(),
+        |c, a| {
+            c.tcp_keepalive_secs = num(one(a)?)?;
+            Ok(())
+        }
+    ),
+    opt!("save", true, |c| c.save.clone(), |c, a| {
+        let joined = a.join(" ");
+        let words: Vec<&str> = joined.split_whitespace().collect();
+        if !words.len().is_multiple_of(2) || words.iter().any(|w| w.parse::<u64>().is_err()) {
+            return Err("Invalid save parameters".into());
+        }
+        c.save = words.join(" ");
+        Ok(())
+    }),
+    opt!("appendonly", true, |c| yes_no(c.appendonly), |c, a| {
+        if parse_bool(one(a)?)? {
+            return Err("appendonly yes is not supported yet".into());
+        }
+        c.appendonly = false;
+        Ok(())
+    }),
+    opt!(
+        "proto-max-bulk-len",
+        true,
+        |c| c.proto_max_bulk_len.to_string(),
+        |c, a| {
+            let n = parse_memory(one(a)?)?;
+            if n < 1024 * 1024 {
+                return Err("argument must be a memory value bigger than 1mb".into());
+            }
+            c.proto_max_bulk_len = n;
+            Ok(())
+        }
+    ),
+    opt!(
+        "client-query-buffer-limit",
+        true,
+        |c| c.client_query_buffer_limit.to_string(),
+        |c, a| {
+            let n = parse_memory(one(a)?)?;
+            if n < 1024 * 1024 {
+                return Err("argument must be a memory value bigger than 1mb".into());
+            }
+            c.client_query_buffer_limit = n;
+            Ok(())
+        }
+    ),
+    opt!("shards", false, |c| c.shards.to_string(), |c, a| {
+        c.shards = num(one(a)?)?;
+        if c.shards > 1024 {
+            return Err("at most 1024 shards".into());
+        }
+        Ok(())
+    }),
+    opt!(
+        "shard-spin-us",
+        false,
+        |c| c.shard_spin_us.to_string(),
+        |c, a| {
+            c.shard_spin_us = num(one(a)?)?;
+            Ok(())
+        }
+    ),
+    opt!("hz", true, |c| c.hz.to_string(), |c, a| {
+        let n: u64 = num(one(a)?)?;
+        c.hz = n.clamp(1, 500);
+        Ok(())
+    }),
+    opt!(
+        "enable-debug-command",
+        false,
+        |c| c.enable_debug_command.clone(),
+        |c, a| {
+            let v = one(a)?.to_ascii_lowercase();
+            if !["yes", "no", "local"].contains(&v.as_str()) {
+                return Err("argument(s) must be one of the following: no, yes, local".into());
+            }
+            c.enable_debug_command = v;
+            Ok(())
+        }
+    ),
+    opt!(
+        "slowlog-log-slower-than",
+        true,
+        |c| c.slowlog_log_slower_than.to_string(),
+        |c, a| {
+            c.slowlog_log_slower_than = num(one(a)?)?;
+            Ok(())
+        }
+    ),
+    opt!(
+        "slowlog-max-len",
+        true,
+        |c| c.slowlog_max_len.to_string(),
+        |c, a| {
+            c.slowlog_max_len = num(one(a)?)?;
+            Ok(())
+        }
+    ),
+    opt!("maxmemory", true, |c| c.maxmemory.to_string(), |c, a| {
+        c.maxmemory = parse_memory(one(a)?)?;
+        Ok(())
+    }),
+];
+
+pub fn find(name: &str) -> Option<&'static OptionSpec> {
+    OPTIONS.iter().find(|o| o.name.eq_ignore_ascii_case(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_units_like_redis() {
+        assert_eq!(parse_memory("512mb"), Ok(512 << 20));
+        assert_eq!(parse_memory("1GB"), Ok(1 << 30));
+        assert_eq!(parse_memory("1k"), Ok(1000));
+        assert_eq!(parse_memory("42"), Ok(42));
+        assert!(parse_memory("1xb").is_err());
+    }
+
+    #[test]
+    fn every_option_round_trips_its_default() {
+        let base = Config::default();
+        for o in OPTIONS {
+            let mut c = base.clone();
+            let v = (o.get)(&c);
+            (o.set)(&mut c, std::slice::from_ref(&v)).unwrap_or_else(|e| panic!("{}: {e}", o.name));
+            assert_eq!((o.get)(&c), v, "{}", o.name);
+        }
+    }
+}

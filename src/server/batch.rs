@@ -1,0 +1,330 @@
+//! Batched routing: executes the commands of one socket read, in order, on the shards that
+//! own their keys, with at most one message per remote shard per batch.
+//!
+//! ```text
+//!  cmd0 GET a (local)   -> run inline now               slot0 = local bytes
+//!  cmd1 SET b (shard 1) -> queued for shard 1            slot1 = shard 1, item 0
+//!  cmd2 GET c (shard 1) -> queued for shard 1            slot2 = shard 1, item 1
+//!  cmd3 DBSIZE          -> barrier: send queued batches, await them, then run it
+//!  ...end of read       -> send what is queued, await, write slots in request order
+//! ```
+//!
+//! Reordering is only ever between commands on different shards, which touch different
+//! keys, so no client can observe it. Commands that need several shards or the connection
+//! (coordinator commands, split multi-key commands) are barriers: everything queued before
+//! them completes first, so a client's own earlier writes are visible to them.
+
+use std::ops::Range;
+
+use bytes::{Bytes, BytesMut};
+
+use super::client::{Client, ReplyMode};
+use super::shard::{unix_ms, BatchItem, ReplyPayload};
+use crate::commands::{errors, flag, lookup, Combine, CommandSpec, Run, ShardFn};
+use crate::protocol::parse::value_len;
+use crate::server::slot::key_shard;
+
+enum Slot {
+    /// Bytes of `Client::out`.
+    Local(Range<usize>),
+    /// Queued for a shard, not sent yet.
+    Queued { shard: usize, item: usize },
+    /// Item `item` of remote result chunk `chunk`.
+    Remote { chunk: usize, item: usize },
+    /// Reply suppressed by CLIENT REPLY.
+    Skipped,
+}
+
+/// Where one command runs.
+enum Route {
+    Here(ShardFn),
+    Remote(usize, ShardFn),
+    Split(ShardFn, Combine),
+    Coord(crate::commands::CoordFn),
+}
+
+/// Results of remote batches, kept until the whole read is answered.
+struct Chunk {
+    buf: BytesMut,
+    ends: Vec<u32>,
+}
+
+impl Chunk {
+    fn item(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.buf[start..self.ends[i] as usize]
+    }
+}
+
+impl Client {
+    /// Checks auth, existence and arity. Returns the command or the error to reply.
+    fn resolve(&self, args: &[Bytes]) -> Result<&'static CommandSpec, String> {
+        let Some(spec) = lookup(&args[0]) else {
+            if !self.authenticated {
+                return Err(errors::NOAUTH.into());
+            }
+            return Err(errors::unknown_command(args));
+        };
+        if !self.authenticated && spec.flags & flag::NO_AUTH == 0 {
+            return Err(errors::NOAUTH.into());
+        }
+        if !spec.arity_ok(args.len()) {
+            return Err(errors::arity(spec.name));
+        }
+        Ok(spec)
+    }
+
+    fn route(&self, spec: &'static CommandSpec, args: &[Bytes]) -> Route {
+        let n = self.shard.nshards;
+        let mut positions = spec.keys.positions(args.len());
+        let owner = match positions.next() {
+            Some(p) => key_shard(&args[p], n),
+            None => self.shard.id,
+        };
+        let same = n == 1 || positions.all(|p| key_shard(&args[p], n) == owner);
+        match spec.run {
+            Run::Coord(f) => Route::Coord(f),
+            Run::Shard(f) | Run::Split(f, _) | Run::ShardOr(f, _) if same => {
+                if owner == self.shard.id {
+                    Route::Here(f)
+                } else {
+                    Route::Remote(owner, f)
+                }
+            }
+            Run::Split(f, c) => Route::Split(f, c),
+            Run::ShardOr(_, f) => Route::Coord(f),
+            // A Shard command whose keys span shards: run it where its first key lives
+            // (only commands declared as single-shard use Run::Shard).
+            Run::Shard(f) => {
+                if owner == self.shard.id {
+                    Route::Here(f)
+                } else {
+                    Route::Remote(owner, f)
+                }
+            }
+        }
+    }
+
+    /// Executes the commands of one read and appends their replies, in request order, to
+    /// `output`.
+    pub async fn run_batch(&mut self, cmds: Vec<Vec<Bytes>>, output: &mut BytesMut) {
+        let shard = self.shard.clone();
+        let mut slots: Vec<Slot> = Vec::with_capacity(cmds.len());
+        let mut queued: Vec<Vec<BatchItem>> = Vec::new();
+        let mut chunks: Vec<Chunk> = Vec::new();
+        let mut first_unsent = 0;
+        self.out.clear();
+        let now_ms = unix_ms();
+        for args in cmds {
+            let start = self.out.len();
+            let mode_before = self.reply_mode;
+            let mut queued_slot = None;
+            match self.resolve(&args) {
+                Err(msg) => self.reply().error(&msg),
+                Ok(spec) => match self.route(spec, &args) {
+                    Route::Here(f) => {
+                        shard.exec(f, self.db, &args, &mut self.out, self.resp3, now_ms)
+                    }
+                    Route::Remote(owner, f) => {
+                        if queued.is_empty() {
+                            queued = (0..shard.nshards).map(|_| Vec::new()).collect();
+                        }
+                        let item = queued[owner].len();
+                        queued[owner].push(BatchItem {
+                            spec,
+                            run: f,
+                            db: self.db as u16,
+                            args,
+                        });
+                        queued_slot = Some(Slot::Queued { shard: owner, item });
+                    }
+                    Route::Split(f, combine) => {
+                        self.flush(&mut queued, &mut slots[first_unsent..], &mut chunks)
+                            .await;
+                        first_unsent = slots.len();
+                        self.run_split(spec, f, combine, args).await;
+                    }
+                    Route::Coord(f) => {
+                        self.flush(&mut queued, &mut slots[first_unsent..], &mut chunks)
+                            .await;
+                        first_unsent = slots.len();
+                        f(self, args).await;
+                    }
+                },
+            }
+            let suppress = mode_before == ReplyMode::Skip || self.reply_mode == ReplyMode::Off;
+            if mode_before == ReplyMode::Skip && self.reply_mode == ReplyMode::Skip {
+                self.reply_mode = ReplyMode::On;
+            }
+            if self.reply_mode == ReplyMode::SkipNext {
+                self.reply_mode = ReplyMode::Skip;
+            }
+            let slot = match queued_slot {
+                _ if suppress => {
+                    // A suppressed remote command still runs; its reply is dropped.
+                    self.out.truncate(start);
+                    Slot::Skipped
+                }
+                Some(q) => q,
+                None => Slot::Local(start..self.out.len()),
+            };
+            slots.push(slot);
+        }
+        self.flush(&mut queued, &mut slots[first_unsent..], &mut chunks)
+            .await;
+        if chunks.is_empty() && slots.iter().all(|s| !matches!(s, Slot::Skipped)) {
+            output.extend_from_slice(&self.out);
+        } else {
+            for slot in &slots {
+                match slot {
+                    Slot::Local(r) => output.extend_from_slice(&self.out[r.clone()]),
+                    Slot::Remote { chunk, item } => {
+                        output.extend_from_slice(chunks[*chunk].item(*item))
+                    }
+                    Slot::Queued { .. } | Slot::Skipped => {}
+                }
+            }
+        }
+        self.out.clear();
+    }
+
+    /// Sends every queued per-shard batch (one message per shard), waits for all of them,
+    /// and points their slots at the results.
+    async fn flush(
+        &mut self,
+        queued: &mut [Vec<BatchItem>],
+        slots: &mut [Slot],
+        chunks: &mut Vec<Chunk>,
+    ) {
+        let mut waiting = Vec::new();
+        for (owner, items) in queued.iter_mut().enumerate() {
+            if items.is_empty() {
+                continue;
+            }
+            let items = std::mem::take(items);
+            waiting.push((owner, self.shard.send_batch(owner, items, self.resp3).await));
+        }
+        if waiting.is_empty() {
+            return;
+        }
+        let mut chunk_of = vec![usize::MAX; self.shard.nshards];
+        for (owner, rx) in waiting {
+            if let ReplyPayload::Batch { buf, ends } = rx.await {
+                chunk_of[owner] = chunks.len();
+                chunks.push(Chunk { buf, ends });
+            }
+        }
+        for slot in slots.iter_mut() {
+            if let Slot::Queued { shard, item } = *slot {
+                *slot = Slot::Remote {
+                    chunk: chunk_of[shard],
+                    item,
+                };
+            }
+        }
+    }
+
+    /// Runs a multi-key command whose keys live on several shards as one part per shard
+    /// (the same command with that shard's keys), then combines the parts' replies.
+    ///
+    /// This is the one place multi-key commands are split; the atomic cross-shard issue
+    /// replaces what happens between "send parts" and "combine" with a coordinated step.
+    async fn run_split(
+        &mut self,
+        spec: &'static CommandSpec,
+        f: ShardFn,
+        combine: Combine,
+        args: Vec<Bytes>,
+    ) {
+        let n = self.shard.nshards;
+        let step = spec.keys.step.max(1) as usize;
+        let positions: Vec<usize> = spec.keys.positions(args.len()).collect();
+        // Per shard: the part's arguments and the original key index of each of its keys.
+        let mut parts: Vec<(Vec<Bytes>, Vec<usize>)> = (0..n)
+            .map(|_| (vec![args[0].clone()], Vec::new()))
+            .collect();
+        for (key_index, &p) in positions.iter().enumerate() {
+            let owner = key_shard(&args[p], n);
+            let part = &mut parts[owner];
+            part.0
+                .extend(args[p..(p + step).min(args.len())].iter().cloned());
+            part.1.push(key_index);
+        }
+        let mut results: Vec<(Vec<usize>, Vec<u8>)> = Vec::new();
+        let mut waiting = Vec::new();
+        for (owner, (part_args, key_indexes)) in parts.into_iter().enumerate() {
+            if key_indexes.is_empty() {
+                continue;
+            }
+            if owner == self.shard.id {
+                let mut buf = BytesMut::new();
+                self.shard
+                    .exec(f, self.db, &part_args, &mut buf, self.resp3, unix_ms());
+                results.push((key_indexes, buf.to_vec()));
+            } else {
+                let item = BatchItem {
+                    spec,
+                    run: f,
+                    db: self.db as u16,
+                    args: part_args,
+                };
+                waiting.push((
+                    key_indexes,
+                    self.shard.send_batch(owner, vec![item], self.resp3).await,
+                ));
+            }
+        }
+        for (key_indexes, rx) in waiting {
+            if let ReplyPayload::Batch { buf, .. } = rx.await {
+                results.push((key_indexes, buf.to_vec()));
+            }
+        }
+        combine_parts(combine, positions.len(), &results, &mut self.reply());
+    }
+}
+
+/// Combines per-shard part replies into the reply of the whole command.
+fn combine_parts(
+    combine: Combine,
+    nkeys: usize,
+    parts: &[(Vec<usize>, Vec<u8>)],
+    out: &mut crate::protocol::Reply,
+) {
+    if let Some((_, err)) = parts.iter().find(|(_, r)| r.first() == Some(&b'-')) {
+        out.raw(err);
+        return;
+    }
+    match combine {
+        Combine::SumIntegers => {
+            let total: i64 = parts
+                .iter()
+                .filter_map(|(_, r)| {
+                    let s = std::str::from_utf8(r.get(1..r.len().saturating_sub(2))?).ok()?;
+                    s.parse::<i64>().ok()
+                })
+                .sum();
+            out.int(total);
+        }
+        Combine::AllOk => out.ok(),
+        Combine::ArrayInKeyOrder => {
+            let mut items: Vec<&[u8]> = vec![&[]; nkeys];
+            for (key_indexes, reply) in parts {
+                // Skip the part's array header, then take one element per key.
+                let header = reply
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(reply.len(), |i| i + 1);
+                let mut pos = header;
+                for &k in key_indexes {
+                    let len = value_len(&reply[pos..]).unwrap_or(reply.len() - pos);
+                    items[k] = &reply[pos..pos + len];
+                    pos += len;
+                }
+            }
+            out.array(nkeys);
+            for item in items {
+                out.raw(item);
+            }
+        }
+    }
+}

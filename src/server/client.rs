@@ -1,0 +1,125 @@
+//! A connected client: its session state (selected db, protocol, name, auth), and the
+//! registry each shard keeps of the clients it owns for CLIENT LIST / KILL / INFO.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::task::Waker;
+
+use bytes::{Bytes, BytesMut};
+
+use super::shard::ShardCtx;
+use crate::protocol::Reply;
+
+/// CLIENT REPLY's modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// Suppress the reply of the next command only.
+    Skip,
+    /// Set by CLIENT REPLY SKIP; becomes `Skip` once that command's reply is done.
+    SkipNext,
+}
+
+/// What CLIENT LIST shows about a client; owned by the connection's shard.
+#[derive(Debug, Clone)]
+pub struct ClientInfo {
+    pub id: u64,
+    pub addr: String,
+    pub laddr: String,
+    pub name: Option<Bytes>,
+    pub db: usize,
+    pub created_ms: u64,
+    pub last_interaction_ms: u64,
+    pub last_cmd: String,
+    pub resp: u8,
+    pub no_evict: bool,
+    pub shard: usize,
+    pub query_buf_bytes: usize,
+    /// Extra flags letters for CLIENT LIST (`N` normal).
+    pub flags: String,
+}
+
+/// The registry's handle on one connection: its info and a way to kill it.
+pub struct ClientHandle {
+    pub info: RefCell<ClientInfo>,
+    killed: Cell<bool>,
+    waker: RefCell<Option<Waker>>,
+}
+
+impl ClientHandle {
+    pub fn new(info: ClientInfo) -> Self {
+        ClientHandle {
+            info: RefCell::new(info),
+            killed: Cell::new(false),
+            waker: RefCell::new(None),
+        }
+    }
+
+    /// Marks the connection for closing and wakes its task.
+    pub fn kill(&self) {
+        self.killed.set(true);
+        if let Some(w) = self.waker.borrow_mut().take() {
+            w.wake();
+        }
+    }
+
+    pub fn is_killed(&self) -> bool {
+        self.killed.get()
+    }
+
+    /// Resolves when [`ClientHandle::kill`] is called.
+    pub async fn killed(&self) {
+        std::future::poll_fn(|cx| {
+            if self.killed.get() {
+                std::task::Poll::Ready(())
+            } else {
+                *self.waker.borrow_mut() = Some(cx.waker().clone());
+                std::task::Poll::Pending
+            }
+        })
+        .await
+    }
+}
+
+/// The clients of one shard, by id (ordered, as CLIENT LIST lists them).
+#[derive(Default)]
+pub struct ClientRegistry {
+    pub clients: BTreeMap<u64, Rc<ClientHandle>>,
+}
+
+/// One connection's session, owned by its connection task on its shard (the coordinator
+/// of everything this client sends).
+pub struct Client {
+    pub shard: Rc<ShardCtx>,
+    pub id: u64,
+    pub db: usize,
+    pub resp3: bool,
+    pub authenticated: bool,
+    pub reply_mode: ReplyMode,
+    /// Close the connection once the current replies are written (QUIT, protocol error,
+    /// CLIENT KILL of itself).
+    pub close_after_reply: bool,
+    pub peer: SocketAddr,
+    pub local: SocketAddr,
+    pub handle: Rc<ClientHandle>,
+    /// Where coordinator commands and local shard commands write their replies.
+    pub out: BytesMut,
+}
+
+impl Client {
+    pub fn reply(&mut self) -> Reply<'_> {
+        Reply::new(&mut self.out, self.resp3)
+    }
+
+    /// Whether DEBUG is allowed for this client (`enable-debug-command`).
+    pub fn debug_allowed(&self) -> bool {
+        match self.shard.config().enable_debug_command.as_str() {
+            "yes" => true,
+            "local" => self.peer.ip().is_loopback(),
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! The life of one TCP connection on its shard: read, parse every complete request of the
+//! read into one batch, run the batch, write all replies with one write.
+
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use glommio::net::TcpStream;
+
+use super::client::{Client, ClientHandle, ClientInfo, ReplyMode};
+use super::log;
+use super::shard::{unix_ms, ShardCtx};
+use crate::commands::errors;
+use crate::protocol::{parse_request, Request};
+
+/// Bytes asked of the kernel per read.
+const READ_CHUNK_BYTES: usize = 16 * 1024;
+
+/// Parses every complete request at the front of `inbuf`, removing their bytes. Returns
+/// the commands and the protocol error that stopped parsing, if any.
+fn take_requests(inbuf: &mut BytesMut, max_bulk_len: usize) -> (Vec<Vec<Bytes>>, Option<String>) {
+    let mut consumed = 0;
+    let mut found: Vec<Request> = Vec::new();
+    let mut offsets = Vec::new();
+    let mut error = None;
+    while consumed < inbuf.len() {
+        match parse_request(&inbuf[consumed..], max_bulk_len) {
+            Ok(Some((req, used))) => {
+                offsets.push(consumed);
+                found.push(req);
+                consumed += used;
+            }
+            Ok(None) => break,
+            Err(e) => {
+                error = Some(e.0);
+                break;
+            }
+        }
+    }
+    let frozen = inbuf.split_to(consumed).freeze();
+    let mut cmds = Vec::with_capacity(found.len());
+    for (req, base) in found.into_iter().zip(offsets) {
+        match req {
+            Request::Multibulk(ranges) => cmds.push(
+                ranges
+                    .into_iter()
+                    .map(|r| frozen.slice(base + r.start..base + r.end))
+                    .collect(),
+            ),
+            Request::Inline(words) => cmds.push(words.into_iter().map(Bytes::from).collect()),
+            Request::Empty => {}
+        }
+    }
+    (cmds, error)
+}
+
+fn set_keepalive(stream: &TcpStream, secs: u64) {
+    use std::os::fd::AsRawFd;
+    if secs == 0 {
+        return;
+    }
+    let fd = stream.as_raw_fd();
+    let on: libc::c_int = 1;
+    let idle = secs as libc::c_int;
+    let interval = (secs / 3).max(1) as libc::c_int;
+    let count: libc::c_int = 3;
+    // SAFETY: plain setsockopt calls on a socket we own, with correctly sized ints.
+    unsafe {
+        let size = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_KEEPALIVE,
+            &on as *const _ as *const libc::c_void,
+            size,
+        );
+        libc::setsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_KEEPIDLE,
+            &idle as *const _ as *const libc::c_void,
+            size,
+        );
+        libc::setsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_KEEPINTVL,
+            &interval as *const _ as *const libc::c_void,
+            size,
+        );
+        libc::setsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_KEEPCNT,
+            &count as *const _ as *const libc::c_void,
+            size,
+        );
+    }
+}
+
+/// Serves one accepted connection until it closes.
+pub async fn serve(shard: Rc<ShardCtx>, mut stream: TcpStream) {
+    let global = shard.global.clone();
+    let (maxclients, keepalive, requirepass) = {
+        let c = shard.config();
+        (c.maxclients, c.tcp_keepalive_secs, c.requirepass.clone())
+    };
+    let connected = global.connected_clients.fetch_add(1, Ordering::AcqRel) + 1;
+    global.total_connections.fetch_add(1, Ordering::Relaxed);
+    if connected > maxclients {
+        global.rejected_connections.fetch_add(1, Ordering::Relaxed);
+        let _ = stream
+            .write_all(format!("-{}\r\n", errors::MAX_CLIENTS).as_bytes())
+            .await;
+        global.connected_clients.fetch_sub(1, Ordering::AcqRel);
+        return;
+    }
+    let _ = stream.set_nodelay(true);
+    set_keepalive(&stream, keepalive);
+    let peer = stream
+        .peer_addr()
+        .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+    let local = stream
+        .local_addr()
+        .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+    let id = global.next_client_id.fetch_add(1, Ordering::Relaxed);
+    let now = unix_ms();
+    let handle = Rc::new(ClientHandle::new(ClientInfo {
+        id,
+        addr: peer.to_string(),
+        laddr: local.to_string(),
+        name: None,
+        db: 0,
+        created_ms: now,
+        last_interaction_ms: now,
+        last_cmd: "NULL".into(),
+        resp: 2,
+        no_evict: false,
+        shard: shard.id,
+        query_buf_bytes: 0,
+        flags: "N".into(),
+    }));
+    shard
+        .clients
+        .borrow_mut()
+        .clients
+        .insert(id, handle.clone());
+    let mut client = Client {
+        shard: shard.clone(),
+        id,
+        db: 0,
+        resp3: false,
+        authenticated: requirepass.is_none(),
+        reply_mode: ReplyMode::On,
+        close_after_reply: false,
+        peer,
+        local,
+        handle: handle.clone(),
+        out: BytesMut::new(),
+    };
+    log::verbose(&format!("Accepted {peer}"));
+    run(&mut client, &mut stream).await;
+    shard.clients.borrow_mut().clients.remove(&id);
+    global.connected_clients.fetch_sub(1, Ordering::AcqRel);
+    let _ = stream.close().await;
+}
+
+async fn run(client: &mut Client, stream: &mut TcpStream) {
+    let shard = client.shard.clone();
+    let handle = client.handle.clone();
+    let mut readbuf = vec![0u8; READ_CHUNK_BYTES];
+    let mut inbuf = BytesMut::with_capacity(READ_CHUNK_BYTES);
+    let mut output = BytesMut::with_capacity(READ_CHUNK_BYTES);
+    let mut timeout_secs = 0;
+    loop {
+        let (max_bulk, query_limit, idle_timeout) = {
+            let c = shard.config();
+            (
+                c.proto_max_bulk_len as usize,
+                c.client_query_buffer_limit as usize,
+                c.timeout_secs,
+            )
+        };
+        if idle_timeout != timeout_secs {
+            timeout_secs = idle_timeout;
+            let t = (timeout_secs > 0).then(|| Duration::from_secs(timeout_secs));
+            let _ = stream.set_read_timeout(t);
+        }
+        let read = stream.read(&mut readbuf[..]);
+        let killed = async {
+            handle.killed().await;
+            Ok(0)
+        };
+        match futures_lite::future::or(read, killed).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => inbuf.extend_from_slice(&readbuf[..n]),
+        }
+        if handle.is_killed() {
+            return;
+        }
+        if inbuf.len() > query_limit {
+            log::warning(&format!(
+                "Closing client that reached max query buffer length: id={} addr={}",
+                client.id, client.peer
+            ));
+            return;
+        }
+        let (cmds, error) = take_requests(&mut inbuf, max_bulk);
+        if !cmds.is_empty() {
+            {
+                let mut info = handle.info.borrow_mut();
+                info.last_interaction_ms = unix_ms();
+                if let Some(last) = cmds.last() {
+                    info.last_cmd = String::from_utf8_lossy(&last[0]).to_ascii_lowercase();
+                }
+            }
+            client.run_batch(cmds, &mut output).await;
+        }
+        if let Some(msg) = &error {
+            output.extend_from_slice(b"-ERR ");
+            output.extend_from_slice(msg.as_bytes());
+            output.extend_from_slice(b"\r\n");
+            log::verbose(&format!(
+                "Protocol error ({msg}) from client: id={} addr={}",
+                client.id, client.peer
+            ));
+            client.close_after_reply = true;
+        }
+        if !output.is_empty() {
+            if stream.write_all(&output).await.is_err() {
+                return;
+            }
+            output.clear();
+        }
+        if client.close_after_reply || handle.is_killed() {
+            return;
+        }
+        handle.info.borrow_mut().query_buf_bytes = inbuf.len();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn takes_every_complete_request_and_keeps_the_rest() {
+        let mut b = BytesMut::from(&b"*1\r\n$4\r\nPING\r\nPING\r\n*2\r\n$3\r\nGET"[..]);
+        let (cmds, err) = take_requests(&mut b, 1 << 20);
+        assert!(err.is_none());
+        assert_eq!(cmds.len(), 2);
+        assert_eq!(&b[..], b"*2\r\n$3\r\nGET");
+    }
+
+    #[test]
+    fn stops_at_the_protocol_error_after_running_earlier_commands() {
+        let mut b = BytesMut::from(&b"PING\r\n*1\r\n+x\r\n"[..]);
+        let (cmds, err) = take_requests(&mut b, 1 << 20);
+        assert_eq!(cmds.len(), 1);
+        assert_eq!(
+            err.as_deref(),
+            Some("Protocol error: expected '$', got '+'")
+        );
+    }
+}

@@ -1,0 +1,321 @@
+//! Shard executors, listeners, connections and the coordinator.
+//!
+//! `start` spawns one glommio executor per shard, each pinned to a core. Every shard binds
+//! the listening address with SO_REUSEPORT (glommio sets it), so the kernel spreads
+//! connections over the shards and a connection lives on the shard that accepted it. Shards
+//! talk over two bounded channel meshes ([`shard`]). The main thread only waits: for the
+//! shards to be listening (then it logs "Ready to accept connections"), and for a signal or
+//! SHUTDOWN (then it exits the process).
+
+pub mod batch;
+pub mod client;
+pub mod conn;
+pub mod log;
+pub mod oneshot;
+pub mod shard;
+pub mod slot;
+
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use glommio::channels::channel_mesh::MeshBuilder;
+use glommio::net::TcpListener;
+use glommio::{LocalExecutorBuilder, Placement};
+
+use crate::config::{Config, Loaded};
+use shard::{unix_ms, ShardCtx, ShardReply, ShardRequest};
+
+/// Messages each mesh channel holds before a sender waits.
+const MESH_CHANNEL_CAPACITY: usize = 1024;
+
+/// Why the process is stopping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shutdown {
+    Signal(&'static str),
+    Command,
+}
+
+/// State shared by all shards: configuration, global counters, the way to stop.
+pub struct Global {
+    pub config: Mutex<Config>,
+    /// Bumped by CONFIG SET; shards refresh their copy when it changes.
+    pub config_version: AtomicU64,
+    pub nshards: usize,
+    pub connected_clients: AtomicUsize,
+    pub total_connections: AtomicU64,
+    pub rejected_connections: AtomicU64,
+    pub next_client_id: AtomicU64,
+    /// DEBUG SET-ACTIVE-EXPIRE.
+    pub active_expire: AtomicBool,
+    pub started: Instant,
+    pub started_unix_ms: u64,
+    /// 40 hex characters, new each start (INFO `run_id`).
+    pub run_id: String,
+    pub config_file: Option<String>,
+    pub executable: String,
+    /// Unix seconds of the last successful save (LASTSAVE); start time until then.
+    pub lastsave_unix: AtomicU64,
+    shutdown: crossbeam_channel::Sender<Shutdown>,
+}
+
+impl Global {
+    pub fn request_shutdown(&self, why: Shutdown) {
+        let _ = self.shutdown.try_send(why);
+    }
+
+    /// Applies a CONFIG SET style change and makes every shard see it.
+    pub fn update_config(
+        &self,
+        change: impl FnOnce(&mut Config) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let mut c = self.config.lock().expect("config lock");
+        let mut next = c.clone();
+        change(&mut next)?;
+        *c = next;
+        self.config_version.fetch_add(1, Ordering::AcqRel);
+        Ok(())
+    }
+}
+
+fn new_run_id() -> String {
+    let mut x = unix_ms() ^ ((std::process::id() as u64) << 32) ^ 0x9E37_79B9_7F4A_7C15;
+    (0..40)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            char::from_digit((x % 16) as u32, 16).unwrap_or('0')
+        })
+        .collect()
+}
+
+/// Blocks SIGINT/SIGTERM in this thread (and the threads it spawns later) and turns them
+/// into shutdown requests on a dedicated thread.
+fn install_signal_thread(tx: crossbeam_channel::Sender<Shutdown>) {
+    // SAFETY: sigset manipulation on a local set; pthread_sigmask on the calling thread.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || loop {
+                let mut sig: libc::c_int = 0;
+                if libc::sigwait(&set, &mut sig) == 0 {
+                    let name = if sig == libc::SIGINT {
+                        "SIGINT"
+                    } else {
+                        "SIGTERM"
+                    };
+                    let _ = tx.send(Shutdown::Signal(name));
+                }
+            })
+            .expect("spawn signal thread");
+    }
+}
+
+/// The active expiry cycle of one shard: every 1/hz s, sample keys with a TTL in every db,
+/// repeating while more than 10% of a sample had expired, for at most 25% of the period
+/// (Redis's `activeExpireCycle`, slow mode).
+async fn active_expiry(shard: Rc<ShardCtx>) {
+    const SAMPLE: usize = 20;
+    loop {
+        let hz = shard.config().hz.max(1);
+        let period = Duration::from_micros(1_000_000 / hz);
+        glommio::timer::sleep(period).await;
+        if !shard.global.active_expire.load(Ordering::Relaxed) {
+            continue;
+        }
+        let budget = period / 4;
+        let started = Instant::now();
+        let mut ks = shard.keyspace.borrow_mut();
+        let now = unix_ms();
+        for db in ks.dbs.iter_mut() {
+            loop {
+                let (checked, expired) = db.active_expire_step(now, SAMPLE);
+                if checked == 0 || expired * 10 <= checked || started.elapsed() > budget {
+                    break;
+                }
+            }
+            // The replication log will record these deletions; until then drop them.
+            db.expired_log.clear();
+        }
+    }
+}
+
+async fn run_shard(
+    id: usize,
+    global: Arc<Global>,
+    requests: MeshBuilder<ShardRequest, glommio::channels::channel_mesh::Full>,
+    replies: MeshBuilder<ShardReply, glommio::channels::channel_mesh::Full>,
+    ready: crossbeam_channel::Sender<Result<usize, String>>,
+) {
+    let (req_tx, mut req_rx) = requests.join().await.expect("join request mesh");
+    let (rep_tx, mut rep_rx) = replies.join().await.expect("join reply mesh");
+    let shard = Rc::new(ShardCtx::new(id, global.clone(), req_tx, rep_tx));
+    for (_, rx) in req_rx.streams() {
+        glommio::spawn_local(shard.clone().serve_requests(rx)).detach();
+    }
+    for (_, rx) in rep_rx.streams() {
+        glommio::spawn_local(shard.clone().serve_replies(rx)).detach();
+    }
+    glommio::spawn_local(active_expiry(shard.clone())).detach();
+    let (port, binds) = {
+        let c = shard.config();
+        (c.port, c.bind.clone())
+    };
+    let mut listeners = Vec::new();
+    for addr in &binds {
+        let addr = addr.trim_start_matches('-');
+        let target = if addr.contains(':') {
+            format!("[{addr}]:{port}")
+        } else {
+            format!("{addr}:{port}")
+        };
+        match TcpListener::bind(target.as_str()) {
+            Ok(l) => listeners.push(l),
+            Err(e) => {
+                let _ = ready.send(Err(format!(
+                    "Could not create server TCP listening socket {target}: {e}"
+                )));
+                return;
+            }
+        }
+    }
+    let _ = ready.send(Ok(id));
+    let mut accepts = Vec::new();
+    for listener in listeners {
+        let shard = shard.clone();
+        accepts.push(glommio::spawn_local(async move {
+            loop {
+                match listener.accept().await {
+                    Ok(stream) => {
+                        glommio::spawn_local(conn::serve(shard.clone(), stream)).detach();
+                    }
+                    Err(e) => {
+                        log::warning(&format!("Accepting client connection: {e}"));
+                        glommio::timer::sleep(Duration::from_millis(10)).await;
+                    }
+                }
+            }
+        }));
+    }
+    for a in accepts {
+        a.await;
+    }
+}
+
+/// Starts the server and blocks until it is asked to stop. Returns the process exit code.
+pub fn run(config: Config, loaded: Loaded) -> i32 {
+    if let Err(e) = log::init(&config.loglevel, &config.logfile) {
+        eprintln!("Can't open the log file: {e}");
+        return 1;
+    }
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let nshards = if config.shards == 0 {
+        cores
+    } else {
+        config.shards
+    };
+    log::notice("oO0OoO0OoO0Oo shardis is starting oO0OoO0OoO0Oo");
+    log::notice(&format!(
+        "shardis version={}, bits=64, pid={}, shards={}, just started",
+        env!("CARGO_PKG_VERSION"),
+        std::process::id(),
+        nshards
+    ));
+    match &loaded.config_file {
+        Some(f) => log::notice(&format!("Configuration loaded from {f}")),
+        None => log::warning("Warning: no config file specified, using the default config. In order to specify a config file use shardis /path/to/redis.conf"),
+    }
+    if !loaded.unimplemented.is_empty() {
+        log::warning(&format!(
+            "WARNING: these Redis options are accepted but not implemented by shardis yet and have no effect: {}",
+            loaded.unimplemented.join(", ")
+        ));
+    }
+    let (shutdown_tx, shutdown_rx) = crossbeam_channel::bounded(16);
+    install_signal_thread(shutdown_tx.clone());
+    let pidfile = config.pidfile.clone();
+    let spin = Duration::from_micros(config.shard_spin_us);
+    let global = Arc::new(Global {
+        config: Mutex::new(config),
+        config_version: AtomicU64::new(0),
+        nshards,
+        connected_clients: AtomicUsize::new(0),
+        total_connections: AtomicU64::new(0),
+        rejected_connections: AtomicU64::new(0),
+        next_client_id: AtomicU64::new(1),
+        active_expire: AtomicBool::new(true),
+        started: Instant::now(),
+        started_unix_ms: unix_ms(),
+        run_id: new_run_id(),
+        config_file: loaded.config_file.clone(),
+        executable: std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        lastsave_unix: AtomicU64::new(unix_ms() / 1000),
+        shutdown: shutdown_tx,
+    });
+    let requests = MeshBuilder::<ShardRequest, _>::full(nshards, MESH_CHANNEL_CAPACITY);
+    let replies = MeshBuilder::<ShardReply, _>::full(nshards, MESH_CHANNEL_CAPACITY);
+    let (ready_tx, ready_rx) = crossbeam_channel::bounded(nshards);
+    for id in 0..nshards {
+        let placement = if std::env::var("SHARDIS_UNPIN").is_ok() {
+            Placement::Unbound
+        } else {
+            Placement::Fixed(id % cores)
+        };
+        let mut builder = LocalExecutorBuilder::new(placement).name(&format!("shard-{id}"));
+        if !spin.is_zero() {
+            builder = builder.spin_before_park(spin);
+        }
+        let (g, rq, rp, ready) = (
+            global.clone(),
+            requests.clone(),
+            replies.clone(),
+            ready_tx.clone(),
+        );
+        let spawned = builder.spawn(move || run_shard(id, g, rq, rp, ready));
+        if let Err(e) = spawned {
+            log::warning(&format!("Can't start shard {id}: {e}"));
+            return 1;
+        }
+    }
+    for _ in 0..nshards {
+        match ready_rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                log::warning(&e);
+                return 1;
+            }
+            Err(_) => {
+                log::warning("Shards did not start within 30 seconds");
+                return 1;
+            }
+        }
+    }
+    if !pidfile.is_empty() {
+        if let Err(e) = std::fs::write(&pidfile, format!("{}\n", std::process::id())) {
+            log::warning(&format!("Failed to write PID file: {e}"));
+        }
+    }
+    log::notice("Server initialized");
+    log::notice("Ready to accept connections");
+    let why = shutdown_rx.recv().unwrap_or(Shutdown::Command);
+    match why {
+        Shutdown::Signal(name) => log::warning(&format!("Received {name} scheduling shutdown...")),
+        Shutdown::Command => log::warning("User requested shutdown..."),
+    }
+    if !pidfile.is_empty() {
+        let _ = std::fs::remove_file(&pidfile);
+    }
+    log::warning("shardis is now ready to exit, bye bye...");
+    0
+}

@@ -1,0 +1,319 @@
+//! One shard: the executor-local state of one core, and the messages shards exchange.
+//!
+//! ```text
+//!   connection task (coordinator) ──ShardRequest──> owner's request loop ──┐ runs the
+//!          ^                          (request mesh)                        │ items inline
+//!          └──oneshot── origin's reply loop <──ShardReply── (reply mesh) <──┘
+//! ```
+//!
+//! Requests and replies travel on two separate bounded meshes. A request loop may wait
+//! for room in the reply mesh, but a reply loop never sends anything, so it always drains:
+//! no cycle of full queues can form, and every queue stays bounded.
+//!
+//! A request is either a **batch** of commands (all the commands of one client read that
+//! this shard owns: at most one message per remote shard per batch), answered with their
+//! replies already encoded in one buffer, or an **op**: a closure run on this shard with
+//! access to its state, answered with its typed result (fan-out commands: DBSIZE, SCAN,
+//! FLUSHALL, INFO, CLIENT LIST, cross-shard RENAME...).
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use glommio::channels::channel_mesh::Senders;
+
+use super::client::ClientRegistry;
+use super::oneshot;
+use super::Global;
+use crate::commands::{CommandSpec, ExecCtx, ShardFn};
+use crate::config::Config;
+use crate::protocol::Reply;
+use crate::storage::Keyspace;
+
+/// A closure run on another shard, returning a typed result.
+pub type ShardOp = Box<dyn FnOnce(&ShardCtx) -> Box<dyn Any + Send> + Send>;
+
+/// One command of a batch sent to its owner shard.
+pub struct BatchItem {
+    pub spec: &'static CommandSpec,
+    pub run: ShardFn,
+    pub db: u16,
+    pub args: Vec<Bytes>,
+}
+
+pub enum ShardRequest {
+    Batch {
+        origin: usize,
+        req_id: u64,
+        resp3: bool,
+        items: Vec<BatchItem>,
+    },
+    Op {
+        origin: usize,
+        req_id: u64,
+        op: ShardOp,
+    },
+}
+
+pub enum ReplyPayload {
+    /// Replies of a batch, encoded back to back; `ends[i]` is where item i's reply ends.
+    Batch {
+        buf: BytesMut,
+        ends: Vec<u32>,
+    },
+    Op(Box<dyn Any + Send>),
+}
+
+pub struct ShardReply {
+    pub req_id: u64,
+    pub payload: ReplyPayload,
+}
+
+/// Wall-clock milliseconds since the Unix epoch.
+pub fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Everything one shard owns. Lives in an `Rc` on its executor; never crosses threads.
+pub struct ShardCtx {
+    pub id: usize,
+    pub nshards: usize,
+    pub global: Arc<Global>,
+    /// This shard's databases. Borrowed only synchronously, never across an await.
+    pub keyspace: RefCell<Keyspace>,
+    /// The connections this shard owns (CLIENT LIST / KILL).
+    pub clients: RefCell<ClientRegistry>,
+    requests: Senders<ShardRequest>,
+    replies: Senders<ShardReply>,
+    pending: RefCell<HashMap<u64, oneshot::Sender<ReplyPayload>>>,
+    next_req_id: Cell<u64>,
+    /// A copy of the global config, refreshed when its version changes.
+    config: RefCell<Config>,
+    config_version: Cell<u64>,
+    /// Commands executed on this shard (INFO `total_commands_processed`).
+    pub commands_processed: Cell<u64>,
+}
+
+impl ShardCtx {
+    pub fn new(
+        id: usize,
+        global: Arc<Global>,
+        requests: Senders<ShardRequest>,
+        replies: Senders<ShardReply>,
+    ) -> Self {
+        let config = global.config.lock().expect("config lock").clone();
+        let seed = unix_ms() ^ ((id as u64 + 1) << 48) ^ (std::process::id() as u64) << 20;
+        ShardCtx {
+            id,
+            nshards: global.nshards,
+            keyspace: RefCell::new(Keyspace::new(config.databases, seed)),
+            clients: RefCell::new(ClientRegistry::default()),
+            requests,
+            replies,
+            pending: RefCell::new(HashMap::new()),
+            next_req_id: Cell::new(1),
+            config_version: Cell::new(global.config_version.load(Ordering::Acquire)),
+            config: RefCell::new(config),
+            commands_processed: Cell::new(0),
+            global,
+        }
+    }
+
+    /// This shard's copy of the configuration (one atomic load when unchanged).
+    pub fn config(&self) -> std::cell::Ref<'_, Config> {
+        let v = self.global.config_version.load(Ordering::Acquire);
+        if v != self.config_version.get() {
+            *self.config.borrow_mut() = self.global.config.lock().expect("config lock").clone();
+            self.config_version.set(v);
+        }
+        self.config.borrow()
+    }
+
+    fn register(&self) -> (u64, oneshot::Receiver<ReplyPayload>) {
+        let id = self.next_req_id.get();
+        self.next_req_id.set(id + 1);
+        let (tx, rx) = oneshot::channel();
+        self.pending.borrow_mut().insert(id, tx);
+        (id, rx)
+    }
+
+    /// Runs one shard-side command against this shard's keyspace, appending its reply.
+    pub fn exec(
+        &self,
+        run: ShardFn,
+        db: usize,
+        args: &[Bytes],
+        out: &mut BytesMut,
+        resp3: bool,
+        now_ms: u64,
+    ) {
+        let mut ks = self.keyspace.borrow_mut();
+        let mut ctx = ExecCtx {
+            ks: &mut ks,
+            db,
+            now_ms,
+            out: Reply::new(out, resp3),
+        };
+        run(&mut ctx, args);
+        self.commands_processed
+            .set(self.commands_processed.get() + 1);
+        let db = &mut ks.dbs[db];
+        if !db.expired_log.is_empty() {
+            // The replication log will record these as DEL; until then they are dropped.
+            db.expired_log.clear();
+        }
+    }
+
+    /// Sends a batch of commands to `shard` and returns a future of their encoded replies.
+    pub async fn send_batch(
+        &self,
+        shard: usize,
+        items: Vec<BatchItem>,
+        resp3: bool,
+    ) -> oneshot::Receiver<ReplyPayload> {
+        let (req_id, rx) = self.register();
+        let msg = ShardRequest::Batch {
+            origin: self.id,
+            req_id,
+            resp3,
+            items,
+        };
+        if self.requests.send_to(shard, msg).await.is_err() {
+            // The peer is gone: only during shutdown. The receiver never completes and the
+            // process is about to exit.
+            self.pending.borrow_mut().remove(&req_id);
+        }
+        rx
+    }
+
+    /// Runs `f` on shard `shard` (inline when it is this one) and returns its result.
+    pub async fn run_on<R, F>(&self, shard: usize, f: F) -> R
+    where
+        R: Send + 'static,
+        F: FnOnce(&ShardCtx) -> R + Send + 'static,
+    {
+        if shard == self.id {
+            return f(self);
+        }
+        let (req_id, rx) = self.register();
+        let op: ShardOp = Box::new(move |s| Box::new(f(s)));
+        let msg = ShardRequest::Op {
+            origin: self.id,
+            req_id,
+            op,
+        };
+        if self.requests.send_to(shard, msg).await.is_err() {
+            self.pending.borrow_mut().remove(&req_id);
+        }
+        match rx.await {
+            ReplyPayload::Op(any) => *any.downcast::<R>().expect("op result type"),
+            ReplyPayload::Batch { .. } => unreachable!("op answered with a batch"),
+        }
+    }
+
+    /// Runs `f` on every shard, concurrently, and returns the results in shard order.
+    pub async fn fanout<R, F>(&self, f: F) -> Vec<R>
+    where
+        R: Send + 'static,
+        F: Fn(&ShardCtx) -> R + Send + Clone + 'static,
+    {
+        let mut waiting = Vec::with_capacity(self.nshards);
+        for shard in 0..self.nshards {
+            if shard == self.id {
+                continue;
+            }
+            let (req_id, rx) = self.register();
+            let g = f.clone();
+            let op: ShardOp = Box::new(move |s| Box::new(g(s)));
+            let msg = ShardRequest::Op {
+                origin: self.id,
+                req_id,
+                op,
+            };
+            if self.requests.send_to(shard, msg).await.is_err() {
+                self.pending.borrow_mut().remove(&req_id);
+            }
+            waiting.push((shard, rx));
+        }
+        let mut results: Vec<Option<R>> = (0..self.nshards).map(|_| None).collect();
+        results[self.id] = Some(f(self));
+        for (shard, rx) in waiting {
+            if let ReplyPayload::Op(any) = rx.await {
+                results[shard] = Some(*any.downcast::<R>().expect("op result type"));
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.expect("every shard answered"))
+            .collect()
+    }
+
+    /// Serves requests arriving from one peer, in order.
+    pub async fn serve_requests(
+        self: Rc<Self>,
+        rx: glommio::channels::shared_channel::ConnectedReceiver<ShardRequest>,
+    ) {
+        while let Some(req) = rx.recv().await {
+            let (origin, reply) = match req {
+                ShardRequest::Batch {
+                    origin,
+                    req_id,
+                    resp3,
+                    items,
+                } => {
+                    let mut buf = BytesMut::with_capacity(items.len() * 16);
+                    let mut ends = Vec::with_capacity(items.len());
+                    let now_ms = unix_ms();
+                    for item in items {
+                        self.exec(
+                            item.run,
+                            item.db as usize,
+                            &item.args,
+                            &mut buf,
+                            resp3,
+                            now_ms,
+                        );
+                        ends.push(buf.len() as u32);
+                    }
+                    (
+                        origin,
+                        ShardReply {
+                            req_id,
+                            payload: ReplyPayload::Batch { buf, ends },
+                        },
+                    )
+                }
+                ShardRequest::Op { origin, req_id, op } => (
+                    origin,
+                    ShardReply {
+                        req_id,
+                        payload: ReplyPayload::Op(op(&self)),
+                    },
+                ),
+            };
+            if self.replies.send_to(origin, reply).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Delivers replies arriving from one peer to the tasks waiting for them.
+    pub async fn serve_replies(
+        self: Rc<Self>,
+        rx: glommio::channels::shared_channel::ConnectedReceiver<ShardReply>,
+    ) {
+        while let Some(reply) = rx.recv().await {
+            let waiter = self.pending.borrow_mut().remove(&reply.req_id);
+            if let Some(tx) = waiter {
+                tx.send(reply.payload);
+            }
+        }
+    }
+}

@@ -1,0 +1,386 @@
+//! One key and its value in a single heap block, behind one thin pointer.
+//!
+//! The keyspace table stores 8 bytes per slot, so the per-key cost is this block plus the
+//! table's share (DESIGN.md asks for <= 60 B of RSS per small key). Block layout (byte
+//! aligned, no padding):
+//!
+//! ```text
+//! +-----+-------------------+--------------+-----------+---------------------------------+
+//! | tag | expire_at_ms u64? | key_len var  | key bytes | value: inline string            |
+//! | u8  | (only if TAG_TTL) | (LEB128)     |           |   (val_len var + bytes)         |
+//! |     |                   |              |           | or *mut Object (8 bytes, LE)    |
+//! +-----+-------------------+--------------+-----------+---------------------------------+
+//! ```
+//!
+//! Strings written by SET live inline (Redis's embstr); a string grown by APPEND/SETRANGE
+//! moves to an [`Object`] so repeated appends are amortized O(1) (Redis's raw sds). Every
+//! other type lives in an `Object`. The block's size is always derivable from its header,
+//! which is how `Drop` rebuilds the allocation layout.
+
+use std::alloc::{alloc, dealloc, Layout};
+use std::ptr::NonNull;
+
+use super::value::Object;
+
+const TAG_KIND_MASK: u8 = 0b0000_0011;
+const KIND_INLINE_STR: u8 = 0;
+const KIND_OBJECT: u8 = 1;
+const TAG_TTL: u8 = 0b0000_0100;
+
+/// A borrowed view of an entry's value.
+pub enum ValueRef<'a> {
+    Str(&'a [u8]),
+    Obj(&'a Object),
+}
+
+/// What a new entry holds.
+pub enum NewValue<'a> {
+    Str(&'a [u8]),
+    Obj(Box<Object>),
+}
+
+/// An owned key/value block. Sent between threads only as a whole (it owns its memory and
+/// its object), never shared.
+pub struct Entry(NonNull<u8>);
+
+// SAFETY: an Entry exclusively owns its block and the Object it points to; moving it to
+// another thread moves that ownership. Object is Send.
+unsafe impl Send for Entry {}
+
+fn varint_len(mut n: usize) -> usize {
+    let mut len = 1;
+    while n >= 0x80 {
+        n >>= 7;
+        len += 1;
+    }
+    len
+}
+
+/// Writes `n` as LEB128 at `p`; returns the pointer past it.
+///
+/// # Safety
+/// `p` must have room for `varint_len(n)` bytes.
+unsafe fn put_varint(mut p: *mut u8, mut n: usize) -> *mut u8 {
+    while n >= 0x80 {
+        *p = (n as u8) | 0x80;
+        p = p.add(1);
+        n >>= 7;
+    }
+    *p = n as u8;
+    p.add(1)
+}
+
+/// Reads a LEB128 number at `p`; returns it and the pointer past it.
+///
+/// # Safety
+/// `p` must point at a varint written by `put_varint`.
+unsafe fn get_varint(mut p: *const u8) -> (usize, *const u8) {
+    let mut n = 0usize;
+    let mut shift = 0;
+    loop {
+        let b = *p;
+        p = p.add(1);
+        n |= ((b & 0x7f) as usize) << shift;
+        if b & 0x80 == 0 {
+            return (n, p);
+        }
+        shift += 7;
+    }
+}
+
+struct Parts {
+    tag: u8,
+    key: (*const u8, usize),
+    /// Inline string (ptr, len) or the object pointer's location.
+    value_at: *const u8,
+    value_len: usize,
+    total: usize,
+}
+
+impl Entry {
+    /// Builds a block for `key` with `value` and an optional absolute expiry.
+    pub fn new(key: &[u8], value: NewValue<'_>, expire_at_ms: Option<u64>) -> Entry {
+        let (kind, value_bytes) = match &value {
+            NewValue::Str(s) => (KIND_INLINE_STR, varint_len(s.len()) + s.len()),
+            NewValue::Obj(_) => (KIND_OBJECT, 8),
+        };
+        let ttl_bytes = if expire_at_ms.is_some() { 8 } else { 0 };
+        let total = 1 + ttl_bytes + varint_len(key.len()) + key.len() + value_bytes;
+        let layout = Layout::from_size_align(total, 1).expect("entry size fits a layout");
+        // SAFETY: layout has non-zero size; every write below stays inside `total` bytes,
+        // which is exactly the sum of the pieces written.
+        unsafe {
+            let base = alloc(layout);
+            let Some(base) = NonNull::new(base) else {
+                std::alloc::handle_alloc_error(layout)
+            };
+            let mut p = base.as_ptr();
+            *p = kind | if expire_at_ms.is_some() { TAG_TTL } else { 0 };
+            p = p.add(1);
+            if let Some(at) = expire_at_ms {
+                std::ptr::copy_nonoverlapping(at.to_le_bytes().as_ptr(), p, 8);
+                p = p.add(8);
+            }
+            p = put_varint(p, key.len());
+            std::ptr::copy_nonoverlapping(key.as_ptr(), p, key.len());
+            p = p.add(key.len());
+            match value {
+                NewValue::Str(s) => {
+                    p = put_varint(p, s.len());
+                    std::ptr::copy_nonoverlapping(s.as_ptr(), p, s.len());
+                }
+                NewValue::Obj(obj) => {
+                    let raw = Box::into_raw(obj) as usize as u64;
+                    std::ptr::copy_nonoverlapping(raw.to_le_bytes().as_ptr(), p, 8);
+                }
+            }
+            Entry(base)
+        }
+    }
+
+    fn parts(&self) -> Parts {
+        // SAFETY: the block was written by `new` and is owned by self, so every header
+        // field is present and in bounds.
+        unsafe {
+            let base = self.0.as_ptr() as *const u8;
+            let tag = *base;
+            let mut p = base.add(1);
+            if tag & TAG_TTL != 0 {
+                p = p.add(8);
+            }
+            let (klen, kp) = get_varint(p);
+            p = kp.add(klen);
+            let (value_at, value_len, end) = if tag & TAG_KIND_MASK == KIND_OBJECT {
+                (p, 8, p.add(8))
+            } else {
+                let (vlen, vp) = get_varint(p);
+                (vp, vlen, vp.add(vlen))
+            };
+            Parts {
+                tag,
+                key: (kp, klen),
+                value_at,
+                value_len,
+                total: end.offset_from(base) as usize,
+            }
+        }
+    }
+
+    pub fn key(&self) -> &[u8] {
+        let p = self.parts();
+        // SAFETY: the key bytes live inside the block for as long as self.
+        unsafe { std::slice::from_raw_parts(p.key.0, p.key.1) }
+    }
+
+    pub fn expire_at_ms(&self) -> Option<u64> {
+        // Fast path: the TTL sits right after the tag.
+        // SAFETY: tag is the first byte; the TTL (if flagged) the next 8.
+        unsafe {
+            let base = self.0.as_ptr() as *const u8;
+            if *base & TAG_TTL == 0 {
+                return None;
+            }
+            let mut b = [0u8; 8];
+            std::ptr::copy_nonoverlapping(base.add(1), b.as_mut_ptr(), 8);
+            Some(u64::from_le_bytes(b))
+        }
+    }
+
+    /// True when the entry's TTL has passed. Redis 7.0's `keyIsExpired` uses `now > when`,
+    /// so a key is still alive during its expiry millisecond.
+    pub fn is_expired(&self, now_ms: u64) -> bool {
+        matches!(self.expire_at_ms(), Some(at) if now_ms > at)
+    }
+
+    fn object_ptr(&self) -> Option<*mut Object> {
+        let p = self.parts();
+        if p.tag & TAG_KIND_MASK != KIND_OBJECT {
+            return None;
+        }
+        let mut b = [0u8; 8];
+        // SAFETY: object entries store the pointer's 8 bytes at value_at.
+        unsafe { std::ptr::copy_nonoverlapping(p.value_at, b.as_mut_ptr(), 8) };
+        Some(u64::from_le_bytes(b) as usize as *mut Object)
+    }
+
+    pub fn value(&self) -> ValueRef<'_> {
+        if let Some(obj) = self.object_ptr() {
+            // SAFETY: the object is owned by this entry and lives as long as it does.
+            return ValueRef::Obj(unsafe { &*obj });
+        }
+        let p = self.parts();
+        // SAFETY: inline string bytes live inside the block.
+        ValueRef::Str(unsafe { std::slice::from_raw_parts(p.value_at, p.value_len) })
+    }
+
+    /// The value as a string, whether inline or a grown string object.
+    pub fn as_str(&self) -> Option<&[u8]> {
+        match self.value() {
+            ValueRef::Str(s) => Some(s),
+            ValueRef::Obj(Object::Str(s)) => Some(s),
+            #[allow(unreachable_patterns)]
+            ValueRef::Obj(_) => None,
+        }
+    }
+
+    /// Mutable access to the object, for entries that hold one.
+    pub fn object_mut(&mut self) -> Option<&mut Object> {
+        // SAFETY: &mut self gives exclusive access to the owned object.
+        self.object_ptr().map(|p| unsafe { &mut *p })
+    }
+
+    /// Replaces the value, keeping the key and the TTL unless `expire_at_ms` says otherwise.
+    pub fn replace(&mut self, value: NewValue<'_>, expire_at_ms: Option<u64>) {
+        let fresh = Entry::new(self.key(), value, expire_at_ms);
+        *self = fresh;
+    }
+
+    /// Sets or clears the TTL, keeping key and value.
+    pub fn set_expire(&mut self, expire_at_ms: Option<u64>) {
+        if self.expire_at_ms() == expire_at_ms {
+            return;
+        }
+        if let (Some(_), Some(at)) = (self.expire_at_ms(), expire_at_ms) {
+            // Same layout: overwrite the 8 bytes in place.
+            // SAFETY: the TTL field exists (flag set) right after the tag.
+            unsafe {
+                std::ptr::copy_nonoverlapping(at.to_le_bytes().as_ptr(), self.0.as_ptr().add(1), 8)
+            };
+            return;
+        }
+        let fresh = match self.take_object() {
+            Some(obj) => Entry::new(self.key(), NewValue::Obj(obj), expire_at_ms),
+            None => Entry::new(
+                self.key(),
+                NewValue::Str(self.as_str().unwrap_or(b"")),
+                expire_at_ms,
+            ),
+        };
+        *self = fresh;
+    }
+
+    /// Moves the object out, leaving this entry holding an empty inline string. Used when
+    /// rebuilding the block around the same object.
+    fn take_object(&mut self) -> Option<Box<Object>> {
+        let ptr = self.object_ptr()?;
+        let key = self.key().to_vec();
+        let expire = self.expire_at_ms();
+        // SAFETY: we own the object; after taking it we overwrite self with a block that
+        // does not reference it, and forget the old block's object pointer by freeing the
+        // old block memory directly (not through Drop, which would free the object).
+        unsafe {
+            let obj = Box::from_raw(ptr);
+            let old = std::mem::replace(self, Entry::new(&key, NewValue::Str(b""), expire));
+            old.free_block_only();
+            Some(obj)
+        }
+    }
+
+    /// Frees the block memory without touching the object it may point to.
+    ///
+    /// # Safety
+    /// The object (if any) must have been moved out already.
+    unsafe fn free_block_only(self) {
+        let total = self.parts().total;
+        dealloc(self.0.as_ptr(), Layout::from_size_align_unchecked(total, 1));
+        std::mem::forget(self);
+    }
+
+    /// Bytes this entry occupies on the heap (block plus object estimate), for MEMORY USAGE.
+    pub fn heap_bytes(&self) -> usize {
+        let block = self.parts().total;
+        match self.value() {
+            ValueRef::Str(_) => block,
+            ValueRef::Obj(o) => block + o.heap_bytes(),
+        }
+    }
+}
+
+impl Drop for Entry {
+    fn drop(&mut self) {
+        let parts = self.parts();
+        // SAFETY: the object pointer (if any) was created by Box::into_raw in `new` and is
+        // owned solely by this block; the block was allocated with exactly `total` bytes,
+        // alignment 1.
+        unsafe {
+            if let Some(obj) = self.object_ptr() {
+                drop(Box::from_raw(obj));
+            }
+            dealloc(
+                self.0.as_ptr(),
+                Layout::from_size_align_unchecked(parts.total, 1),
+            );
+        }
+    }
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entry")
+            .field("key", &String::from_utf8_lossy(self.key()))
+            .field("expire_at_ms", &self.expire_at_ms())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_string_round_trip() {
+        let long_key = vec![b'k'; 300];
+        for key in [&b""[..], b"a", &long_key] {
+            for ttl in [None, Some(1234u64)] {
+                let e = Entry::new(key, NewValue::Str(b"value:1"), ttl);
+                assert_eq!(e.key(), key);
+                assert_eq!(e.expire_at_ms(), ttl);
+                assert_eq!(e.as_str(), Some(&b"value:1"[..]));
+            }
+        }
+    }
+
+    #[test]
+    fn ttl_changes_keep_key_and_value() {
+        let mut e = Entry::new(b"key", NewValue::Str(b"v"), None);
+        e.set_expire(Some(10));
+        assert_eq!(
+            (e.key(), e.as_str(), e.expire_at_ms()),
+            (&b"key"[..], Some(&b"v"[..]), Some(10))
+        );
+        e.set_expire(Some(20));
+        assert_eq!(e.expire_at_ms(), Some(20));
+        assert!(e.is_expired(21) && !e.is_expired(20));
+        e.set_expire(None);
+        assert_eq!(
+            (e.key(), e.as_str(), e.expire_at_ms()),
+            (&b"key"[..], Some(&b"v"[..]), None)
+        );
+    }
+
+    #[test]
+    fn object_values_survive_ttl_rebuilds() {
+        let mut e = Entry::new(
+            b"key",
+            NewValue::Obj(Box::new(Object::Str(b"grown".to_vec()))),
+            None,
+        );
+        e.set_expire(Some(5));
+        e.set_expire(None);
+        if let Some(Object::Str(s)) = e.object_mut() {
+            s.extend_from_slice(b"!");
+        }
+        assert_eq!(e.as_str(), Some(&b"grown!"[..]));
+        e.replace(NewValue::Str(b"small"), Some(7));
+        assert_eq!(
+            (e.as_str(), e.expire_at_ms()),
+            (Some(&b"small"[..]), Some(7))
+        );
+    }
+
+    #[test]
+    fn small_entry_is_compact() {
+        let e = Entry::new(b"key:123456", NewValue::Str(b"value:123456"), None);
+        assert_eq!(e.parts().total, 25);
+    }
+}

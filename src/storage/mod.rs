@@ -1,0 +1,244 @@
+//! The per-shard keyspace: databases of entries with optional expiry.
+//!
+//! Only the shard's own executor thread touches its `Keyspace`; nothing here is shared
+//! or locked. Expiry is lazy (a read of an expired key deletes it) plus an active walk
+//! ([`Db::active_expire_step`]) the shard runs on a timer. Every deletion by expiry is
+//! recorded in [`Db::expired_log`] and drained by the shard after each command: that is
+//! the seam where the replication log will record a `DEL`.
+
+pub mod entry;
+pub mod table;
+pub mod value;
+
+pub use entry::{Entry, NewValue, ValueRef};
+pub use table::{EntryMut, Table, POS_END};
+pub use value::Object;
+
+use ahash::RandomState;
+
+/// All databases of one shard, and the counters INFO reports for them.
+pub struct Keyspace {
+    pub dbs: Vec<Db>,
+    seeds: [u64; 4],
+    /// Lookups that found / did not find their key (INFO `keyspace_hits` / `_misses`).
+    pub hits: u64,
+    pub misses: u64,
+    rng_state: u64,
+}
+
+impl Keyspace {
+    pub fn new(databases: usize, seed: u64) -> Self {
+        let seeds = [
+            seed,
+            seed ^ 0x5851_F42D_4C95_7F2D,
+            seed.rotate_left(21),
+            !seed,
+        ];
+        let hasher = RandomState::with_seeds(seeds[0], seeds[1], seeds[2], seeds[3]);
+        Keyspace {
+            dbs: (0..databases).map(|_| Db::new(hasher.clone())).collect(),
+            seeds,
+            hits: 0,
+            misses: 0,
+            rng_state: seed | 1,
+        }
+    }
+
+    /// The hasher every table of this shard uses.
+    pub fn hasher(&self) -> RandomState {
+        let s = self.seeds;
+        RandomState::with_seeds(s[0], s[1], s[2], s[3])
+    }
+
+    /// A fast pseudo-random number (xorshift64*), for sampling and RANDOMKEY.
+    pub fn random(&mut self) -> u64 {
+        let mut x = self.rng_state;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng_state = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Total keys in all databases.
+    pub fn total_keys(&self) -> usize {
+        self.dbs.iter().map(Db::len).sum()
+    }
+}
+
+/// One database (`SELECT n`) on one shard.
+pub struct Db {
+    table: Table,
+    /// Where the active expiry walk continues.
+    expire_cursor: u64,
+    /// Keys deleted by expiry since the shard last drained this list.
+    pub expired_log: Vec<Box<[u8]>>,
+    /// Keys deleted by expiry, ever (INFO `expired_keys`).
+    pub expired_total: u64,
+    /// When false (a replica), expired keys are hidden from reads but not deleted.
+    pub delete_expired: bool,
+}
+
+impl Db {
+    pub fn new(hasher: RandomState) -> Self {
+        Db {
+            table: Table::new(hasher),
+            expire_cursor: 0,
+            expired_log: Vec::new(),
+            expired_total: 0,
+            delete_expired: true,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    pub fn volatile_len(&self) -> usize {
+        self.table.volatile_len()
+    }
+
+    fn drop_expired(&mut self, key: &[u8]) {
+        if let Some(e) = self.table.remove(key) {
+            self.expired_log.push(e.key().into());
+            self.expired_total += 1;
+        }
+    }
+
+    /// The live entry for `key`; an expired one is deleted (or hidden on a replica).
+    pub fn get(&mut self, key: &[u8], now_ms: u64) -> Option<&Entry> {
+        let expired = self.table.get(key)?.is_expired(now_ms);
+        if expired {
+            if self.delete_expired {
+                self.drop_expired(key);
+            }
+            return None;
+        }
+        self.table.get(key)
+    }
+
+    /// Like [`Db::get`], mutable.
+    pub fn get_mut(&mut self, key: &[u8], now_ms: u64) -> Option<EntryMut<'_>> {
+        let expired = self.table.get(key)?.is_expired(now_ms);
+        if expired {
+            if self.delete_expired {
+                self.drop_expired(key);
+            }
+            return None;
+        }
+        self.table.get_mut(key)
+    }
+
+    /// Whether a live entry exists, without touching it.
+    pub fn contains(&mut self, key: &[u8], now_ms: u64) -> bool {
+        self.get(key, now_ms).is_some()
+    }
+
+    /// Inserts or replaces; returns the previous entry (expired or not).
+    pub fn insert(&mut self, entry: Entry) -> Option<Entry> {
+        self.table.insert(entry)
+    }
+
+    /// Removes a live entry; an expired one counts as absent (and is dropped).
+    pub fn remove(&mut self, key: &[u8], now_ms: u64) -> Option<Entry> {
+        let e = self.table.remove(key)?;
+        if e.is_expired(now_ms) && self.delete_expired {
+            self.expired_log.push(e.key().into());
+            self.expired_total += 1;
+            return None;
+        }
+        Some(e)
+    }
+
+    /// Deletes every entry. Returns the old table so the caller can free it elsewhere
+    /// (FLUSHALL ASYNC drops it on another thread).
+    pub fn clear(&mut self, hasher: RandomState) -> Table {
+        self.expire_cursor = 0;
+        std::mem::replace(&mut self.table, Table::new(hasher))
+    }
+
+    /// One step of Redis's active expiry cycle: look at about `sample` keys with a TTL,
+    /// delete the expired ones. Returns (checked, expired).
+    pub fn active_expire_step(&mut self, now_ms: u64, sample: usize) -> (usize, usize) {
+        if self.table.volatile_len() == 0 || !self.delete_expired {
+            return (0, 0);
+        }
+        let log = &mut self.expired_log;
+        let (next, checked, expired) =
+            self.table
+                .expire_from(self.expire_cursor, now_ms, sample, |e| {
+                    log.push(e.key().into())
+                });
+        self.expire_cursor = next;
+        self.expired_total += expired as u64;
+        (checked, expired)
+    }
+
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    pub fn table_mut(&mut self) -> &mut Table {
+        &mut self.table
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Db {
+        Db::new(RandomState::with_seeds(9, 8, 7, 6))
+    }
+
+    #[test]
+    fn lazy_expiry_deletes_on_read_and_logs() {
+        let mut d = db();
+        d.insert(Entry::new(b"a", NewValue::Str(b"1"), Some(100)));
+        assert!(
+            d.get(b"a", 100).is_some(),
+            "alive during its expiry millisecond"
+        );
+        assert!(d.get(b"a", 101).is_none());
+        assert_eq!(d.len(), 0);
+        assert_eq!(d.expired_log, vec![Box::from(&b"a"[..])]);
+        assert_eq!(d.expired_total, 1);
+    }
+
+    #[test]
+    fn replica_hides_but_keeps_expired_keys() {
+        let mut d = db();
+        d.delete_expired = false;
+        d.insert(Entry::new(b"a", NewValue::Str(b"1"), Some(100)));
+        assert!(d.get(b"a", 200).is_none());
+        assert_eq!(d.len(), 1);
+        assert_eq!(d.active_expire_step(200, 100), (0, 0));
+    }
+
+    #[test]
+    fn active_expiry_frees_without_reads() {
+        let mut d = db();
+        for i in 0..5000 {
+            let ttl = if i % 5 == 0 {
+                Some(10)
+            } else {
+                Some(1_000_000)
+            };
+            d.insert(Entry::new(
+                format!("k{i}").as_bytes(),
+                NewValue::Str(b"v"),
+                ttl,
+            ));
+        }
+        let mut expired = 0;
+        for _ in 0..1000 {
+            expired += d.active_expire_step(20, 20).1;
+        }
+        assert_eq!(expired, 1000);
+        assert_eq!(d.len(), 4000);
+    }
+}

@@ -1,0 +1,5 @@
+//! End-to-end tests: one binary, shared support module, real servers on loopback.
+
+mod support;
+
+mod basics;
