@@ -15,6 +15,7 @@
 
 pub mod connection;
 pub mod errors;
+pub mod glob;
 pub mod keys;
 pub mod server;
 pub mod strings;
