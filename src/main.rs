@@ -22,5 +22,10 @@ fn main() {
             std::process::exit(1);
         }
     };
+    // Like redis-server, work inside `dir`: the RDB file and relative paths live there.
+    if let Err(e) = std::env::set_current_dir(&config.dir) {
+        eprintln!("Can't chdir to '{}': {e}", config.dir);
+        std::process::exit(1);
+    }
     std::process::exit(shardis::server::run(config, loaded));
 }
