@@ -4,3 +4,4 @@ mod support;
 
 mod basics;
 mod protocol;
+mod tools;
