@@ -169,6 +169,11 @@ impl Client {
                 None => Slot::Local(start..self.out.len()),
             };
             slots.push(slot);
+            if self.close_after_reply {
+                // QUIT (or a kill of this client): Redis runs nothing after it, even if
+                // more commands arrived in the same read.
+                break;
+            }
         }
         self.flush(&mut queued, &mut slots[first_unsent..], &mut chunks)
             .await;

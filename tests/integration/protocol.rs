@@ -191,7 +191,6 @@ fn well_formed_edge_inputs_match_redis() {
 }
 
 #[test]
-#[ignore = "shardis bug: commands after QUIT in the same read still run (Redis stops at QUIT)"]
 fn nothing_runs_after_quit_in_a_pipeline() {
     let cases = inputs(&[
         ("quit", b"PING\r\nQUIT\r\nPING\r\n"),
