@@ -512,14 +512,13 @@ mod tests {
 
     #[test]
     fn split_over_shards_equals_one_shard() {
-        let all = [
-            ("a", "1", None),
-            ("b", "hello", Some(5)),
-            ("c", "x", None),
-        ];
+        let all = [("a", "1", None), ("b", "hello", Some(5)), ("c", "x", None)];
         let whole = vec![db_partial(&db_with(&all)), db_partial(&db_with(&all[..1]))];
         let s1 = vec![db_partial(&db_with(&all[..2])), db_partial(&db_with(&[]))];
-        let s2 = vec![db_partial(&db_with(&all[2..])), db_partial(&db_with(&all[..1]))];
+        let s2 = vec![
+            db_partial(&db_with(&all[2..])),
+            db_partial(&db_with(&all[..1])),
+        ];
         assert_eq!(combine_partials(&[whole]), combine_partials(&[s1, s2]));
     }
 
@@ -535,7 +534,10 @@ mod tests {
     #[test]
     fn string_object_info() {
         let i = str_info(b"123", false);
-        assert_eq!((i.encoding, i.refcount, i.serialized_len), ("int", 2147483647, 2));
+        assert_eq!(
+            (i.encoding, i.refcount, i.serialized_len),
+            ("int", 2147483647, 2)
+        );
         let i = str_info(b"v", false);
         assert_eq!((i.encoding, i.serialized_len), ("embstr", 2));
         let i = str_info(b"vx", true);

@@ -132,7 +132,10 @@ fn errors_help_and_misc_match_redis() {
             "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:".into()
         ))
     );
-    assert_eq!(help.last(), Some(&Value::Simple("    Prints this help.".into())));
+    assert_eq!(
+        help.last(),
+        Some(&Value::Simple("    Prints this help.".into()))
+    );
     // DEBUG OBJECT: same fields; the address and lru clock legitimately differ.
     d.script(
         "SET small v
