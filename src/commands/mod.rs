@@ -14,6 +14,7 @@
 //! Redis's exact strings, most from [`errors`].
 
 pub mod connection;
+pub mod debug;
 pub mod errors;
 pub mod glob;
 pub mod keys;
@@ -184,6 +185,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(keys::COMMANDS)
         .chain(connection::COMMANDS)
         .chain(server::COMMANDS)
+        .chain(debug::COMMANDS)
 }
 
 static TABLE: LazyLock<HashMap<&'static str, &'static CommandSpec>> =

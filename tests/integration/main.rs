@@ -3,5 +3,6 @@
 mod support;
 
 mod basics;
+mod debug;
 mod protocol;
 mod tools;
