@@ -6,11 +6,15 @@
 //!
 //! ```text
 //! +-----+-------------------+--------------+-----------+---------------------------------+
-//! | tag | expire_at_ms u64? | key_len var  | key bytes | value: inline string            |
-//! | u8  | (only if TAG_TTL) | (LEB128)     |           |   (val_len var + bytes)         |
-//! |     |                   |              |           | or *mut Object (8 bytes, LE)    |
+//! | tag | expire_at_ms u64? | key_len var? | key bytes | value: inline string            |
+//! | u8  | (only if TAG_TTL) | (LEB128, if  |           |   (val_len var + bytes)         |
+//! |     |                   |  not in tag) |           | or *mut Object (8 bytes, LE)    |
 //! +-----+-------------------+--------------+-----------+---------------------------------+
 //! ```
+//!
+//! The tag's top 5 bits hold `key_len + 1` for keys of up to 30 bytes (0 = a varint length
+//! follows): a typical small key/value pair (`key:123456` / `value:123456`) then takes 24
+//! bytes, exactly an allocator size class.
 //!
 //! Strings written by SET live inline (Redis's embstr); a string grown by APPEND/SETRANGE
 //! moves to an [`Object`] so repeated appends are amortized O(1) (Redis's raw sds). Every
@@ -26,6 +30,9 @@ const TAG_KIND_MASK: u8 = 0b0000_0011;
 const KIND_INLINE_STR: u8 = 0;
 const KIND_OBJECT: u8 = 1;
 const TAG_TTL: u8 = 0b0000_0100;
+const TAG_KEY_LEN_SHIFT: u32 = 3;
+/// Longest key whose length fits in the tag.
+const TAG_KEY_LEN_MAX: usize = 30;
 
 /// A borrowed view of an entry's value.
 pub enum ValueRef<'a> {
@@ -105,7 +112,9 @@ impl Entry {
             NewValue::Obj(_) => (KIND_OBJECT, 8),
         };
         let ttl_bytes = if expire_at_ms.is_some() { 8 } else { 0 };
-        let total = 1 + ttl_bytes + varint_len(key.len()) + key.len() + value_bytes;
+        let short_key = key.len() <= TAG_KEY_LEN_MAX;
+        let key_len_bytes = if short_key { 0 } else { varint_len(key.len()) };
+        let total = 1 + ttl_bytes + key_len_bytes + key.len() + value_bytes;
         let layout = Layout::from_size_align(total, 1).expect("entry size fits a layout");
         // SAFETY: layout has non-zero size; every write below stays inside `total` bytes,
         // which is exactly the sum of the pieces written.
@@ -115,13 +124,20 @@ impl Entry {
                 std::alloc::handle_alloc_error(layout)
             };
             let mut p = base.as_ptr();
-            *p = kind | if expire_at_ms.is_some() { TAG_TTL } else { 0 };
+            let key_len_code = if short_key {
+                (key.len() as u8 + 1) << TAG_KEY_LEN_SHIFT
+            } else {
+                0
+            };
+            *p = kind | key_len_code | if expire_at_ms.is_some() { TAG_TTL } else { 0 };
             p = p.add(1);
             if let Some(at) = expire_at_ms {
                 std::ptr::copy_nonoverlapping(at.to_le_bytes().as_ptr(), p, 8);
                 p = p.add(8);
             }
-            p = put_varint(p, key.len());
+            if !short_key {
+                p = put_varint(p, key.len());
+            }
             std::ptr::copy_nonoverlapping(key.as_ptr(), p, key.len());
             p = p.add(key.len());
             match value {
@@ -148,7 +164,12 @@ impl Entry {
             if tag & TAG_TTL != 0 {
                 p = p.add(8);
             }
-            let (klen, kp) = get_varint(p);
+            let code = (tag >> TAG_KEY_LEN_SHIFT) as usize;
+            let (klen, kp) = if code != 0 {
+                (code - 1, p)
+            } else {
+                get_varint(p)
+            };
             p = kp.add(klen);
             let (value_at, value_len, end) = if tag & TAG_KIND_MASK == KIND_OBJECT {
                 (p, 8, p.add(8))
@@ -329,8 +350,8 @@ mod tests {
 
     #[test]
     fn inline_string_round_trip() {
-        let long_key = vec![b'k'; 300];
-        for key in [&b""[..], b"a", &long_key] {
+        let (k30, k31, k300) = (vec![b'k'; 30], vec![b'k'; 31], vec![b'k'; 300]);
+        for key in [&b""[..], b"a", &k30, &k31, &k300] {
             for ttl in [None, Some(1234u64)] {
                 let e = Entry::new(key, NewValue::Str(b"value:1"), ttl);
                 assert_eq!(e.key(), key);
@@ -381,6 +402,12 @@ mod tests {
     #[test]
     fn small_entry_is_compact() {
         let e = Entry::new(b"key:123456", NewValue::Str(b"value:123456"), None);
-        assert_eq!(e.parts().total, 25);
+        assert_eq!(e.parts().total, 24);
+        let long_key = vec![b'k'; 31];
+        let e = Entry::new(&long_key, NewValue::Str(b"v"), Some(1));
+        assert_eq!(
+            (e.key(), e.as_str(), e.parts().total),
+            (&long_key[..], Some(&b"v"[..]), 1 + 8 + 1 + 31 + 2)
+        );
     }
 }

@@ -241,20 +241,26 @@ impl Table {
         }
         let bit = 63 - depth;
         let hasher = &self.hasher;
+        // Both halves are rebuilt as fresh tables sized for a full segment: extracting in
+        // place would leave tombstones that make the kept half grow to twice the buckets
+        // at the next inserts while it never holds more than SPLIT_AT entries.
+        let mut stay = Segment::new(depth + 1);
         let mut moved = Segment::new(depth + 1);
-        for e in self.segments[si]
-            .entries
-            .extract_if(|e| (hasher.hash_one(e.key()) >> bit) & 1 == 1)
-        {
-            moved.volatile += e.expire_at_ms().is_some() as u32;
+        stay.entries.reserve(SPLIT_AT, |_| 0);
+        moved.entries.reserve(SPLIT_AT, |_| 0);
+        let old = std::mem::replace(&mut self.segments[si], Segment::new(depth + 1));
+        for e in old.entries {
             let eh = hasher.hash_one(e.key());
-            moved
-                .entries
+            let half = if (eh >> bit) & 1 == 1 {
+                &mut moved
+            } else {
+                &mut stay
+            };
+            half.volatile += e.expire_at_ms().is_some() as u32;
+            half.entries
                 .insert_unique(inner(eh), e, |x| inner(hasher.hash_one(x.key())));
         }
-        let old = &mut self.segments[si];
-        old.depth = depth + 1;
-        old.volatile -= moved.volatile;
+        self.segments[si] = stay;
         let new_index = self.segments.len() as u32;
         self.segments.push(moved);
         // The directory slots of the old range whose next bit is 1 now point to the new one.
