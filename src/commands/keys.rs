@@ -247,14 +247,18 @@ fn rekey(mut e: Entry, key: &[u8]) -> Entry {
 
 /// Parses a database index as `getIntFromObjectOrReply` then `selectDb` do.
 fn parse_db(arg: &[u8], databases: usize) -> Result<usize, &'static str> {
-    let n = parse_i64_strict(arg)
-        .filter(|n| i32::try_from(*n).is_ok())
-        .ok_or(errors::NOT_INTEGER)?;
+    let n = parse_i64_strict(arg).ok_or(errors::NOT_INTEGER)?;
+    if i32::try_from(n).is_err() {
+        return Err(NOT_INT32);
+    }
     usize::try_from(n)
         .ok()
         .filter(|&n| n < databases)
         .ok_or(errors::INVALID_DB)
 }
+
+/// `getIntFromObjectOrReply`'s error for an integer outside C's `int`.
+const NOT_INT32: &str = "ERR value is out of range, value must between -2147483648 and 2147483647";
 
 const SAME_OBJECT: &str = "ERR source and destination objects are the same";
 
@@ -405,7 +409,7 @@ mod tests {
         assert_eq!(parse_db(b"16", 16), Err(errors::INVALID_DB));
         assert_eq!(parse_db(b"-1", 16), Err(errors::INVALID_DB));
         assert_eq!(parse_db(b"x", 16), Err(errors::NOT_INTEGER));
-        assert_eq!(parse_db(b"4294967296", 16), Err(errors::NOT_INTEGER));
+        assert_eq!(parse_db(b"4294967296", 16), Err(NOT_INT32));
     }
 
     #[test]
@@ -423,6 +427,9 @@ mod tests {
         );
         assert_eq!((d.key(), d.as_str()), (&b"c"[..], Some(&b"grown"[..])));
         let s = rekey(Entry::new(b"a", NewValue::Str(b"v"), None), b"z");
-        assert_eq!((s.key(), s.as_str(), s.expire_at_ms()), (&b"z"[..], Some(&b"v"[..]), None));
+        assert_eq!(
+            (s.key(), s.as_str(), s.expire_at_ms()),
+            (&b"z"[..], Some(&b"v"[..]), None)
+        );
     }
 }

@@ -128,7 +128,12 @@ fn ttl_generic(ctx: &mut ExecCtx, a: &[Bytes], in_ms: bool, absolute: bool) {
     } else {
         (at as i64 - now as i64).max(0)
     };
-    ctx.out.int(if in_ms { t } else { (t + 500) / 1000 });
+    // Rounded in 128 bits: Redis's `(ttl+500)/1000` does not wrap near i64::MAX.
+    ctx.out.int(if in_ms {
+        t
+    } else {
+        ((t as i128 + 500) / 1000) as i64
+    });
 }
 
 pub(super) fn ttl(ctx: &mut ExecCtx, a: &[Bytes]) {

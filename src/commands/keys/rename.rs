@@ -245,7 +245,10 @@ mod tests {
 
     #[test]
     fn copy_options() {
-        assert_eq!(parse_copy(&words(&["copy", "a", "b"]), 0, 16), Ok((0, false)));
+        assert_eq!(
+            parse_copy(&words(&["copy", "a", "b"]), 0, 16),
+            Ok((0, false))
+        );
         assert_eq!(
             parse_copy(&words(&["copy", "a", "b", "DB", "3", "replace"]), 0, 16),
             Ok((3, true))

@@ -251,10 +251,7 @@ pub(super) fn randomkey(c: &mut Client, _a: Vec<Bytes>) -> Fut<'_> {
                     false
                 })
                 .unwrap_or(0);
-            key = c
-                .shard
-                .run_on(shard, move |s| random_live_key(s, db))
-                .await;
+            key = c.shard.run_on(shard, move |s| random_live_key(s, db)).await;
             if key.is_some() {
                 break;
             }
@@ -351,9 +348,14 @@ mod tests {
 
     #[test]
     fn scan_options() {
-        let o = parse_scan_opts(&words(&["scan", "0", "COUNT", "5", "match", "*", "type", "x"]))
-            .unwrap();
-        assert_eq!((o.count, o.pattern, o.type_name), (5, None, Some("x".into())));
+        let o = parse_scan_opts(&words(&[
+            "scan", "0", "COUNT", "5", "match", "*", "type", "x",
+        ]))
+        .unwrap();
+        assert_eq!(
+            (o.count, o.pattern, o.type_name),
+            (5, None, Some("x".into()))
+        );
         assert_eq!(
             parse_scan_opts(&words(&["scan", "0", "count", "0"])),
             Err(errors::SYNTAX)
