@@ -13,8 +13,8 @@ use bytes::Bytes;
 use super::super::{args, errors, glob};
 use super::Fut;
 use crate::server::client::Client;
-use crate::server::shard::{unix_ms, ShardCtx};
-use crate::storage::{Db, ValueRef, POS_END};
+use crate::server::shard::unix_ms;
+use crate::storage::{Db, Keyspace, ValueRef, POS_END};
 
 const POS_BITS: u32 = 33;
 const POS_MASK: u64 = (1 << POS_BITS) - 1;
@@ -116,16 +116,7 @@ fn parse_scan_opts(a: &[Bytes]) -> Result<ScanOpts, &'static str> {
 /// were seen (before filtering, as Redis counts) or at most `10 * want` segments, then
 /// filters. Returns the keys, the next position (`POS_END` when the table is done) and how
 /// many keys were seen before filtering.
-fn scan_shard(
-    s: &ShardCtx,
-    db: usize,
-    pos: u64,
-    want: usize,
-    o: &ScanOpts,
-) -> (Vec<Bytes>, u64, usize) {
-    let now = unix_ms();
-    let mut ks = s.keyspace.borrow_mut();
-    let d = &mut ks.dbs[db];
+fn scan_db(d: &mut Db, now: u64, pos: u64, want: usize, o: &ScanOpts) -> (Vec<Bytes>, u64, usize) {
     let mut seen: Vec<Bytes> = Vec::new();
     let mut pos = pos;
     let mut segments = 0;
@@ -174,7 +165,10 @@ pub(super) fn scan(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
             let want = opts.count - seen;
             let (keys, next, visited) = c
                 .shard
-                .run_on(shard as usize, move |s| scan_shard(s, db, pos, want, &o))
+                .run_on(shard as usize, move |s| {
+                    let d = &mut s.keyspace.borrow_mut().dbs[db];
+                    scan_db(d, unix_ms(), pos, want, &o)
+                })
                 .await;
             seen += visited;
             found.extend(keys);
@@ -204,9 +198,7 @@ pub(super) fn scan(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
 
 /// A random live key of one shard's db: random entries until a live one, deleting the
 /// expired ones met, as Redis's `dbRandomKey` does; a bounded number of tries, then a walk.
-fn random_live_key(s: &ShardCtx, db: usize) -> Option<Bytes> {
-    let now = unix_ms();
-    let mut ks = s.keyspace.borrow_mut();
+fn random_live_key(ks: &mut Keyspace, db: usize, now: u64) -> Option<Bytes> {
     for _ in 0..100 {
         let r = ks.random();
         let d = &mut ks.dbs[db];
@@ -251,7 +243,12 @@ pub(super) fn randomkey(c: &mut Client, _a: Vec<Bytes>) -> Fut<'_> {
                     false
                 })
                 .unwrap_or(0);
-            key = c.shard.run_on(shard, move |s| random_live_key(s, db)).await;
+            key = c
+                .shard
+                .run_on(shard, move |s| {
+                    random_live_key(&mut s.keyspace.borrow_mut(), db, unix_ms())
+                })
+                .await;
             if key.is_some() {
                 break;
             }
@@ -325,6 +322,86 @@ pub(super) fn flushall(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::{Entry, NewValue};
+
+    fn opts(count: usize) -> ScanOpts {
+        ScanOpts {
+            count,
+            pattern: None,
+            type_name: None,
+        }
+    }
+
+    fn put(d: &mut Db, key: &str, ttl: Option<u64>) {
+        d.insert(Entry::new(key.as_bytes(), NewValue::Str(b"v"), ttl));
+    }
+
+    #[test]
+    fn scan_walk_survives_growth_and_skips_expired() {
+        let mut ks = Keyspace::new(1, 42);
+        let d = &mut ks.dbs[0];
+        for i in 0..1000 {
+            put(
+                d,
+                &format!("old{i}"),
+                if i % 10 == 0 { Some(5) } else { None },
+            );
+        }
+        let (mut pos, mut got, mut n) = (0, Vec::new(), 0);
+        while pos < POS_END {
+            let (keys, next, visited) = scan_db(d, 10, pos, 7, &opts(7));
+            assert!(visited >= keys.len());
+            got.extend(keys);
+            pos = next;
+            // Growth during the walk splits segments; the walk must not miss or repeat.
+            for _ in 0..20 {
+                put(d, &format!("new{n}"), None);
+                n += 1;
+            }
+        }
+        let old: Vec<_> = got.iter().filter(|k| k.starts_with(b"old")).collect();
+        let unique: std::collections::HashSet<_> = old.iter().collect();
+        assert_eq!(old.len(), 900);
+        assert_eq!(unique.len(), 900);
+        assert_eq!(
+            d.expired_total, 100,
+            "SCAN deletes the expired keys it meets"
+        );
+    }
+
+    #[test]
+    fn scan_filters_by_pattern_and_type() {
+        let mut ks = Keyspace::new(1, 7);
+        let d = &mut ks.dbs[0];
+        for k in ["a1", "a2", "b1"] {
+            put(d, k, None);
+        }
+        let mut o = opts(100);
+        o.pattern = Some(Bytes::from_static(b"a*"));
+        let (mut keys, next, visited) = scan_db(d, 0, 0, 100, &o);
+        keys.sort();
+        assert_eq!(
+            (keys, next, visited),
+            (vec!["a1".into(), "a2".into()], POS_END, 3)
+        );
+        o.type_name = Some(Bytes::from_static(b"hash"));
+        assert!(scan_db(d, 0, 0, 100, &o).0.is_empty());
+    }
+
+    #[test]
+    fn random_key_is_live() {
+        let mut ks = Keyspace::new(1, 3);
+        assert_eq!(random_live_key(&mut ks, 0, 0), None);
+        for i in 0..300 {
+            put(&mut ks.dbs[0], &format!("dead{i}"), Some(5));
+        }
+        put(&mut ks.dbs[0], "live", None);
+        for _ in 0..20 {
+            assert_eq!(random_live_key(&mut ks, 0, 10), Some("live".into()));
+        }
+        ks.dbs[0].remove(b"live", 10);
+        assert_eq!(random_live_key(&mut ks, 0, 10), None);
+    }
 
     #[test]
     fn cursors_parse_like_strtoul() {
