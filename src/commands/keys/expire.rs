@@ -167,6 +167,10 @@ pub(super) fn persist(ctx: &mut ExecCtx, a: &[Bytes]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::ShardFn;
+    use crate::protocol::Reply;
+    use crate::storage::{Entry, Keyspace, NewValue};
+    use bytes::BytesMut;
 
     fn opts(words: &[&str]) -> Vec<Bytes> {
         words
@@ -194,6 +198,81 @@ mod tests {
         assert_eq!(
             parse_cond(&opts(&["bad", "nx", "xx"])),
             Err("ERR Unsupported option bad".into())
+        );
+    }
+
+    /// Runs a shard command in process at time `now` and returns its RESP reply.
+    fn run(ks: &mut Keyspace, f: ShardFn, words: &[&str], now_ms: u64) -> String {
+        let mut buf = BytesMut::new();
+        let mut ctx = ExecCtx {
+            ks,
+            db: 0,
+            now_ms,
+            out: Reply::new(&mut buf, false),
+        };
+        f(&mut ctx, &opts(words));
+        String::from_utf8(buf.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn expire_sets_refuses_and_deletes() {
+        let mut ks = Keyspace::new(1, 1);
+        ks.dbs[0].insert(Entry::new(b"k", NewValue::Str(b"v"), None));
+        let now = 1_000_000;
+        assert_eq!(run(&mut ks, ttl, &["ttl", "k"], now), ":-1\r\n");
+        assert_eq!(
+            run(&mut ks, expire, &["expire", "k", "10", "xx"], now),
+            ":0\r\n"
+        );
+        assert_eq!(
+            run(&mut ks, expire, &["expire", "k", "10", "gt"], now),
+            ":0\r\n"
+        );
+        assert_eq!(
+            run(&mut ks, expire, &["expire", "k", "10", "lt"], now),
+            ":1\r\n"
+        );
+        assert_eq!(run(&mut ks, pttl, &["pttl", "k"], now + 1), ":9999\r\n");
+        // Seconds round to the nearest: 9.5 s left reads as 10, 9.499 s as 9.
+        assert_eq!(run(&mut ks, ttl, &["ttl", "k"], now + 500), ":10\r\n");
+        assert_eq!(run(&mut ks, ttl, &["ttl", "k"], now + 501), ":9\r\n");
+        assert_eq!(
+            run(&mut ks, pexpiretime, &["pexpiretime", "k"], now),
+            ":1010000\r\n"
+        );
+        assert_eq!(
+            run(&mut ks, expiretime, &["expiretime", "k"], now),
+            ":1010\r\n"
+        );
+        assert_eq!(
+            run(&mut ks, pexpire, &["pexpire", "k", "5", "nx"], now),
+            ":0\r\n"
+        );
+        // Alive during its expiry millisecond, gone after.
+        assert_eq!(run(&mut ks, pttl, &["pttl", "k"], now + 10_000), ":0\r\n");
+        assert_eq!(run(&mut ks, pttl, &["pttl", "k"], now + 10_001), ":-2\r\n");
+        ks.dbs[0].insert(Entry::new(b"k", NewValue::Str(b"v"), None));
+        assert_eq!(
+            run(&mut ks, pexpireat, &["pexpireat", "k", "1000000"], now),
+            ":1\r\n"
+        );
+        assert_eq!(
+            ks.dbs[0].len(),
+            0,
+            "an expiry at or before now deletes the key"
+        );
+        ks.dbs[0].insert(Entry::new(b"k", NewValue::Str(b"v"), Some(now + 5)));
+        assert_eq!(run(&mut ks, persist, &["persist", "k"], now), ":1\r\n");
+        assert_eq!(run(&mut ks, persist, &["persist", "k"], now), ":0\r\n");
+        assert_eq!(ks.dbs[0].volatile_len(), 0);
+        assert_eq!(
+            run(
+                &mut ks,
+                expire,
+                &["expire", "k", "9223372036854775807"],
+                now
+            ),
+            "-ERR invalid expire time in 'expire' command\r\n"
         );
     }
 
