@@ -214,15 +214,15 @@ type Fut<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
 /// A read lookup as Redis's `lookupKeyRead`: an expired key is deleted, and the keyspace
 /// hit/miss counters of INFO move.
 fn read_lookup<'a>(ctx: &'a mut ExecCtx, key: &[u8]) -> Option<&'a Entry> {
-    let now = ctx.now_ms;
     let ks = &mut *ctx.ks;
-    let found = ks.dbs[ctx.db].get(key, now).is_some();
-    if found {
+    // Disjoint field borrows: the entry borrows `dbs` while the counters move.
+    let e = ks.dbs[ctx.db].get(key, ctx.now_ms);
+    if e.is_some() {
         ks.hits += 1;
     } else {
         ks.misses += 1;
     }
-    ks.dbs[ctx.db].table().get(key)
+    e
 }
 
 /// A copy of `e` under `key`, value duplicated, TTL kept (COPY).

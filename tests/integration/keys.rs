@@ -460,6 +460,16 @@ fn rename_and_renamenx() {
         d.check(&["RENAME", b, "t"]);
         d.check(&["PEXPIRETIME", "t"]);
         d.check(&["DBSIZE"]);
+        // Values keep their encoding when they change key or shard.
+        let long = "x".repeat(100);
+        for v in [long.as_str(), "12", "short"] {
+            d.check(&["SET", a, v]);
+            d.check(&["RENAME", a, b]);
+            d.check(&["OBJECT", "ENCODING", b]);
+            d.check(&["COPY", b, a]);
+            d.check(&["OBJECT", "ENCODING", a]);
+            d.check(&["GET", a]);
+        }
     });
 }
 
