@@ -4,5 +4,6 @@ mod support;
 
 mod basics;
 mod debug;
+mod keys;
 mod protocol;
 mod tools;
