@@ -79,7 +79,7 @@ impl LongDouble {
     }
 
     /// The exactly rounded sum; `None` for NaN (infinities of opposite signs).
-    pub fn add(self, other: LongDouble) -> Option<LongDouble> {
+    pub fn checked_add(self, other: LongDouble) -> Option<LongDouble> {
         if self.inf || other.inf {
             if self.inf && other.inf && self.neg != other.neg {
                 return None;
@@ -217,7 +217,9 @@ fn parse_decimal(s: &[u8]) -> Option<(Big, i64, bool)> {
     let mut n = Big::zero();
     for chunk in sig.chunks(9) {
         let v = chunk.iter().fold(0u32, |a, d| a * 10 + (d - b'0') as u32);
-        n = n.mul_small(10u32.pow(chunk.len() as u32)).add(&Big::from_u64(v as u64));
+        n = n
+            .mul_small(10u32.pow(chunk.len() as u32))
+            .add(&Big::from_u64(v as u64));
     }
     if x >= 0 {
         return Some((n.mul(&Big::pow10(x as usize)), 0, false));
@@ -244,7 +246,10 @@ fn parse_hex(s: &[u8]) -> Option<(Big, i64, bool)> {
 fn round(neg: bool, n: &Big, exp2: i64, sticky: bool) -> LongDouble {
     let bits = n.bit_len() as i64;
     if bits == 0 {
-        return LongDouble { neg, ..LongDouble::ZERO };
+        return LongDouble {
+            neg,
+            ..LongDouble::ZERO
+        };
     }
     let mut exp = (exp2 + bits - 64).max(EXP_MIN);
     let shift = exp - exp2;
@@ -322,7 +327,11 @@ impl Big {
     fn any_below(&self, i: usize) -> bool {
         let (limb, bit) = (i / 32, i % 32);
         self.0.iter().take(limb.min(self.0.len())).any(|&l| l != 0)
-            || (bit > 0 && self.0.get(limb).is_some_and(|&l| l & ((1u32 << bit) - 1) != 0))
+            || (bit > 0
+                && self
+                    .0
+                    .get(limb)
+                    .is_some_and(|&l| l & ((1u32 << bit) - 1) != 0))
     }
 
     fn low_u64(&self) -> u64 {
@@ -332,7 +341,9 @@ impl Big {
 
     /// The 64 bits starting at bit `shift` (the caller knows the rest is zero).
     fn shr_u64(&self, shift: usize) -> u64 {
-        (0..64).filter(|&i| self.bit(shift + i)).fold(0, |m, i| m | 1 << i)
+        (0..64)
+            .filter(|&i| self.bit(shift + i))
+            .fold(0, |m, i| m | 1 << i)
     }
 
     fn shl(&self, bits: usize) -> Big {
@@ -484,7 +495,7 @@ mod tests {
     }
 
     fn sum(a: &str, b: &str) -> String {
-        p(a).add(p(b)).unwrap().to_human_string()
+        p(a).checked_add(p(b)).unwrap().to_human_string()
     }
 
     #[test]
@@ -493,7 +504,10 @@ mod tests {
         assert_eq!(sum("0", "0.1"), "0.1");
         assert_eq!(sum("0.1", "0.2"), "0.3");
         assert_eq!(sum("0", "1e20"), "100000000000000000000");
-        assert_eq!(sum("100000000000000000000", "3.0e3"), "100000000000000003000");
+        assert_eq!(
+            sum("100000000000000000000", "3.0e3"),
+            "100000000000000003000"
+        );
         assert_eq!(sum("10.5", "0.1"), "10.6");
         assert_eq!(sum("0", "1.23456789012345678901"), "1.23456789012345679");
         assert_eq!(
@@ -521,13 +535,13 @@ mod tests {
         assert_eq!(p("1."), p("1"));
         assert_eq!(p(".5"), p("0.5"));
         assert_eq!(p("+3"), LongDouble::from_i64(3));
-        assert!(p("inf").add(p("-inf")).is_none());
+        assert!(p("inf").checked_add(p("-inf")).is_none());
     }
 
     #[test]
     fn overflow_to_infinity() {
         let max = p("1.18973149535723176502e4932");
         assert!(!max.is_infinite());
-        assert!(max.add(max).unwrap().is_infinite());
+        assert!(max.checked_add(max).unwrap().is_infinite());
     }
 }

@@ -41,10 +41,34 @@ const fn spec(name: &'static str, arity: i32, flags: u32, keys: KeyRange, run: R
 pub static COMMANDS: &[CommandSpec] = &[
     spec("get", 2, READONLY | FAST, KeyRange::ONE, Run::Shard(get)),
     spec("set", -3, WRITE | DENYOOM, KeyRange::ONE, Run::Shard(set)),
-    spec("setnx", 3, WRITE | DENYOOM | FAST, KeyRange::ONE, Run::Shard(setnx)),
-    spec("setex", 4, WRITE | DENYOOM, KeyRange::ONE, Run::Shard(setex)),
-    spec("psetex", 4, WRITE | DENYOOM, KeyRange::ONE, Run::Shard(psetex)),
-    spec("getset", 3, WRITE | DENYOOM | FAST, KeyRange::ONE, Run::Shard(getset)),
+    spec(
+        "setnx",
+        3,
+        WRITE | DENYOOM | FAST,
+        KeyRange::ONE,
+        Run::Shard(setnx),
+    ),
+    spec(
+        "setex",
+        4,
+        WRITE | DENYOOM,
+        KeyRange::ONE,
+        Run::Shard(setex),
+    ),
+    spec(
+        "psetex",
+        4,
+        WRITE | DENYOOM,
+        KeyRange::ONE,
+        Run::Shard(psetex),
+    ),
+    spec(
+        "getset",
+        3,
+        WRITE | DENYOOM | FAST,
+        KeyRange::ONE,
+        Run::Shard(getset),
+    ),
     spec("getdel", 2, WRITE | FAST, KeyRange::ONE, Run::Shard(getdel)),
     spec("getex", -2, WRITE | FAST, KeyRange::ONE, Run::Shard(getex)),
     spec(
@@ -54,15 +78,57 @@ pub static COMMANDS: &[CommandSpec] = &[
         KeyRange::ALL,
         Run::Split(mget, Combine::ArrayInKeyOrder),
     ),
-    spec("mset", -3, WRITE | DENYOOM, PAIRS, Run::Split(mset, Combine::AllOk)),
-    spec("msetnx", -3, WRITE | DENYOOM, PAIRS, Run::ShardOr(msetnx, MSETNX_ACROSS)),
-    spec("append", 3, WRITE | DENYOOM | FAST, KeyRange::ONE, Run::Shard(append)),
-    spec("strlen", 2, READONLY | FAST, KeyRange::ONE, Run::Shard(strlen)),
+    spec(
+        "mset",
+        -3,
+        WRITE | DENYOOM,
+        PAIRS,
+        Run::Split(mset, Combine::AllOk),
+    ),
+    spec(
+        "msetnx",
+        -3,
+        WRITE | DENYOOM,
+        PAIRS,
+        Run::ShardOr(msetnx, MSETNX_ACROSS),
+    ),
+    spec(
+        "append",
+        3,
+        WRITE | DENYOOM | FAST,
+        KeyRange::ONE,
+        Run::Shard(append),
+    ),
+    spec(
+        "strlen",
+        2,
+        READONLY | FAST,
+        KeyRange::ONE,
+        Run::Shard(strlen),
+    ),
     spec("getrange", 4, READONLY, KeyRange::ONE, Run::Shard(getrange)),
     spec("substr", 4, READONLY, KeyRange::ONE, Run::Shard(getrange)),
-    spec("setrange", 4, WRITE | DENYOOM, KeyRange::ONE, Run::Shard(setrange)),
-    spec("incr", 2, WRITE | DENYOOM | FAST, KeyRange::ONE, Run::Shard(strings_num::incr)),
-    spec("decr", 2, WRITE | DENYOOM | FAST, KeyRange::ONE, Run::Shard(strings_num::decr)),
+    spec(
+        "setrange",
+        4,
+        WRITE | DENYOOM,
+        KeyRange::ONE,
+        Run::Shard(setrange),
+    ),
+    spec(
+        "incr",
+        2,
+        WRITE | DENYOOM | FAST,
+        KeyRange::ONE,
+        Run::Shard(strings_num::incr),
+    ),
+    spec(
+        "decr",
+        2,
+        WRITE | DENYOOM | FAST,
+        KeyRange::ONE,
+        Run::Shard(strings_num::decr),
+    ),
     spec(
         "incrby",
         3,
@@ -334,7 +400,8 @@ fn psetex(ctx: &mut ExecCtx, a: &[Bytes]) {
 
 fn getset(ctx: &mut ExecCtx, a: &[Bytes]) {
     if reply_get(ctx, &a[1]) {
-        ctx.db().insert(Entry::new(&a[1], NewValue::Str(&a[2]), None));
+        ctx.db()
+            .insert(Entry::new(&a[1], NewValue::Str(&a[2]), None));
     }
 }
 
@@ -389,7 +456,11 @@ fn getex(ctx: &mut ExecCtx, a: &[Bytes]) {
 fn mget(ctx: &mut ExecCtx, a: &[Bytes]) {
     ctx.out.array(a.len() - 1);
     let ExecCtx {
-        ks, db, now_ms, out, ..
+        ks,
+        db,
+        now_ms,
+        out,
+        ..
     } = ctx;
     for key in &a[1..] {
         // MGET answers nil, not WRONGTYPE, for a key of another type.
@@ -497,7 +568,8 @@ fn append(ctx: &mut ExecCtx, a: &[Bytes]) {
     let now = ctx.now_ms;
     let old_len = match ctx.db().get(&a[1], now) {
         None => {
-            ctx.db().insert(Entry::new(&a[1], NewValue::Str(&a[2]), None));
+            ctx.db()
+                .insert(Entry::new(&a[1], NewValue::Str(&a[2]), None));
             return ctx.out.int(a[2].len() as i64);
         }
         Some(e) => match e.as_str() {
@@ -616,11 +688,20 @@ mod tests {
 
     #[test]
     fn set_options_like_redis() {
-        assert_eq!(set_opts(&["EX", "10"]), Ok((false, false, false, false, Some(ExpireUnit::Ex))));
-        assert_eq!(set_opts(&["nx", "get", "pxat", "5"]).unwrap().4, Some(ExpireUnit::PxAt));
+        assert_eq!(
+            set_opts(&["EX", "10"]),
+            Ok((false, false, false, false, Some(ExpireUnit::Ex)))
+        );
+        assert_eq!(
+            set_opts(&["nx", "get", "pxat", "5"]).unwrap().4,
+            Some(ExpireUnit::PxAt)
+        );
         assert_eq!(set_opts(&["NX", "XX"]), Err(errors::SYNTAX));
         assert_eq!(set_opts(&["EX", "1", "PX", "1"]), Err(errors::SYNTAX));
-        assert!(set_opts(&["EX", "1", "EX", "2"]).is_ok(), "same unit twice is allowed");
+        assert!(
+            set_opts(&["EX", "1", "EX", "2"]).is_ok(),
+            "same unit twice is allowed"
+        );
         assert_eq!(set_opts(&["KEEPTTL", "EX", "1"]), Err(errors::SYNTAX));
         assert_eq!(set_opts(&["EX", "1", "KEEPTTL"]), Err(errors::SYNTAX));
         assert_eq!(set_opts(&["EX"]), Err(errors::SYNTAX));
@@ -634,8 +715,18 @@ mod tests {
     fn getex_options_like_redis() {
         let v = words(&["PERSIST", "PERSIST"]);
         assert!(parse_ext_args(&v, ExtFor::GetEx).unwrap().persist);
-        for bad in [&["NX"][..], &["GET"], &["KEEPTTL"], &["PERSIST", "EX", "1"], &["EX", "1", "PERSIST"]] {
-            assert_eq!(parse_ext_args(&words(bad), ExtFor::GetEx), Err(errors::SYNTAX), "{bad:?}");
+        for bad in [
+            &["NX"][..],
+            &["GET"],
+            &["KEEPTTL"],
+            &["PERSIST", "EX", "1"],
+            &["EX", "1", "PERSIST"],
+        ] {
+            assert_eq!(
+                parse_ext_args(&words(bad), ExtFor::GetEx),
+                Err(errors::SYNTAX),
+                "{bad:?}"
+            );
         }
     }
 
@@ -648,8 +739,14 @@ mod tests {
         let invalid = Err("ERR invalid expire time in 'setex' command".to_string());
         assert_eq!(expire_at_ms(ExpireUnit::Ex, b"0", 1, "setex"), invalid);
         assert_eq!(expire_at_ms(ExpireUnit::Ex, b"-1", 1, "setex"), invalid);
-        assert_eq!(expire_at_ms(ExpireUnit::Ex, b"9223372036854776", 1, "setex"), invalid);
-        assert_eq!(expire_at_ms(ExpireUnit::Px, b"9223372036854775807", 1, "setex"), invalid);
+        assert_eq!(
+            expire_at_ms(ExpireUnit::Ex, b"9223372036854776", 1, "setex"),
+            invalid
+        );
+        assert_eq!(
+            expire_at_ms(ExpireUnit::Px, b"9223372036854775807", 1, "setex"),
+            invalid
+        );
         assert_eq!(
             expire_at_ms(ExpireUnit::Ex, b"1.5", 1, "set"),
             Err(errors::NOT_INTEGER.to_string())
@@ -673,7 +770,10 @@ mod tests {
         let mut e = Entry::new(b"k", NewValue::Str(b"ab"), Some(99));
         grown_str(&mut e).extend_from_slice(b"cd");
         grown_str(&mut e).push(b'e');
-        assert_eq!((e.as_str(), e.expire_at_ms()), (Some(&b"abcde"[..]), Some(99)));
+        assert_eq!(
+            (e.as_str(), e.expire_at_ms()),
+            (Some(&b"abcde"[..]), Some(99))
+        );
         assert!(matches!(e.value(), ValueRef::Obj(_)));
     }
 }

@@ -89,7 +89,7 @@ pub fn incrbyfloat(ctx: &mut ExecCtx, a: &[Bytes]) {
     let Some(incr) = LongDouble::parse(&a[2]) else {
         return ctx.out.error(errors::NOT_FLOAT);
     };
-    let sum = match old.add(incr) {
+    let sum = match old.checked_add(incr) {
         Some(v) if !v.is_infinite() => v,
         _ => return ctx.out.error(FLOAT_OUT_OF_RANGE),
     };
