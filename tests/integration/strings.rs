@@ -515,3 +515,120 @@ fn arity_errors() {
          LCS a",
     );
 }
+
+/// A small deterministic generator (xorshift), so fuzz cases are the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn digits(&mut self, n: u64) -> String {
+        (0..n)
+            .map(|_| char::from(b'0' + self.below(10) as u8))
+            .collect()
+    }
+
+    /// A number in one of the forms strtold accepts, at every scale.
+    fn float_text(&mut self) -> String {
+        let sign = ["", "-", "+"][self.below(3) as usize];
+        let (int_len, frac_len) = (self.below(25), self.below(25));
+        let int = self.digits(int_len);
+        let frac = self.digits(frac_len);
+        let body = match self.below(6) {
+            0 => format!("{int}.{frac}"),
+            1 => format!("1{int}"),
+            2 => format!("{int}.{frac}e{}", self.below(60) as i64 - 30),
+            3 => format!("9.{frac}e{}", self.below(9860) as i64 - 4930),
+            4 => {
+                let (m, f, e) = (self.next(), self.below(4096), self.below(200) as i64);
+                format!("0x{m:x}.{f:x}p{}", e - 100)
+            }
+            _ => {
+                let zeros = "0".repeat(self.below(20) as usize);
+                format!("0.{zeros}{frac}")
+            }
+        };
+        format!("{sign}{body}")
+    }
+}
+
+#[test]
+fn incrbyfloat_fuzz() {
+    let mut d = Diff::new(1);
+    let mut r = Rng(0x9E37_79B9_7F4A_7C15);
+    for i in 0..1500 {
+        let x = r.float_text();
+        // A fresh key shows how the increment parses and prints; a running key how sums
+        // round; a key holding the text shows the stored value's parse.
+        d.check(&["INCRBYFLOAT", &format!("fresh{i}"), &x]);
+        d.check(&["INCRBYFLOAT", "running", &x]);
+        if i % 3 == 0 {
+            d.check(&["SET", "stored", &x]);
+            d.check(&["INCRBYFLOAT", "stored", &r.float_text()]);
+        }
+    }
+}
+
+#[test]
+fn lcs_fuzz() {
+    for shards in [1, 2] {
+        let mut d = Diff::new(shards);
+        let mut r = Rng(0x2545_F491_4F6C_DD1D + shards as u64);
+        for _ in 0..60 {
+            let alphabet = 1 + r.below(4);
+            let mut text = |r: &mut Rng| -> String {
+                let len = r.below(40);
+                (0..len)
+                    .map(|_| char::from(b'a' + r.below(alphabet) as u8))
+                    .collect()
+            };
+            let (x, y) = (text(&mut r), text(&mut r));
+            // "a" and "b" live on different shards when there are two.
+            d.check(&["MSET", "a", &x]);
+            d.check(&["MSET", "b", &y]);
+            d.check(&["LCS", "a", "b"]);
+            d.check(&["LCS", "b", "a", "LEN"]);
+            d.check(&["LCS", "a", "b", "IDX", "WITHMATCHLEN"]);
+            d.check(&["LCS", "a", "b", "IDX", "MINMATCHLEN", "2"]);
+        }
+    }
+}
+
+#[test]
+fn ttl_survives_in_place_updates() {
+    let mut d = Diff::new(2);
+    d.script(
+        "SET f 1.5 PX 30
+         INCRBYFLOAT f 1
+         SET d 5 PX 30
+         DECRBY d 2
+         SET g v PX 30
+         GETEX g
+         SET big x PX 30
+         SETRANGE big 100000 y
+         STRLEN big
+         SET keep v PX 30
+         GETEX keep PERSIST
+         APPEND keep more",
+    );
+    std::thread::sleep(Duration::from_millis(150));
+    d.script(
+        "GET f
+         GET d
+         GET g
+         GET big
+         GET keep
+         GETDEL f
+         SET x v GET
+         GETSET g w",
+    );
+}
