@@ -585,7 +585,7 @@ fn lcs_fuzz() {
         let mut r = Rng(0x2545_F491_4F6C_DD1D + shards as u64);
         for _ in 0..60 {
             let alphabet = 1 + r.below(4);
-            let mut text = |r: &mut Rng| -> String {
+            let text = |r: &mut Rng| -> String {
                 let len = r.below(40);
                 (0..len)
                     .map(|_| char::from(b'a' + r.below(alphabet) as u8))
