@@ -632,3 +632,17 @@ fn ttl_survives_in_place_updates() {
          GETSET g w",
     );
 }
+
+/// `MSET a 1 b` must fail as a whole. With "a" and "b" on different shards the split
+/// runs the complete pair on its shard before the part holding the dangling key fails.
+/// The fix belongs in `server::batch::run_split` (check that every key group is complete
+/// before splitting), which this branch does not own.
+#[test]
+#[ignore = "known: cross-shard MSET with a dangling key applies the complete pairs"]
+fn mset_with_dangling_key_sets_nothing_across_shards() {
+    let mut d = Diff::new(2);
+    d.script(
+        "MSET a 1 b
+         EXISTS a b",
+    );
+}
