@@ -11,7 +11,8 @@ use std::pin::Pin;
 use bytes::Bytes;
 
 use super::flag::*;
-use super::{args, errors, strings_lcs, strings_num, Combine, CommandSpec, ExecCtx, KeyRange};
+use super::strings_num as num;
+use super::{args, errors, strings_lcs, Combine, CommandSpec, ExecCtx, KeyRange};
 use super::{CoordFn, Run};
 use crate::server::client::Client;
 use crate::server::shard::unix_ms;
@@ -38,127 +39,50 @@ const fn spec(name: &'static str, arity: i32, flags: u32, keys: KeyRange, run: R
     }
 }
 
+/// Flag sets of this family.
+const RF: u32 = READONLY | FAST;
+const WD: u32 = WRITE | DENYOOM;
+const WDF: u32 = WRITE | DENYOOM | FAST;
+const ONE: KeyRange = KeyRange::ONE;
+const TWO: KeyRange = KeyRange {
+    first: 1,
+    last: 2,
+    step: 1,
+};
+
 pub static COMMANDS: &[CommandSpec] = &[
-    spec("get", 2, READONLY | FAST, KeyRange::ONE, Run::Shard(get)),
-    spec("set", -3, WRITE | DENYOOM, KeyRange::ONE, Run::Shard(set)),
-    spec(
-        "setnx",
-        3,
-        WRITE | DENYOOM | FAST,
-        KeyRange::ONE,
-        Run::Shard(setnx),
-    ),
-    spec(
-        "setex",
-        4,
-        WRITE | DENYOOM,
-        KeyRange::ONE,
-        Run::Shard(setex),
-    ),
-    spec(
-        "psetex",
-        4,
-        WRITE | DENYOOM,
-        KeyRange::ONE,
-        Run::Shard(psetex),
-    ),
-    spec(
-        "getset",
-        3,
-        WRITE | DENYOOM | FAST,
-        KeyRange::ONE,
-        Run::Shard(getset),
-    ),
-    spec("getdel", 2, WRITE | FAST, KeyRange::ONE, Run::Shard(getdel)),
-    spec("getex", -2, WRITE | FAST, KeyRange::ONE, Run::Shard(getex)),
+    spec("get", 2, RF, ONE, Run::Shard(get)),
+    spec("set", -3, WD, ONE, Run::Shard(set)),
+    spec("setnx", 3, WDF, ONE, Run::Shard(setnx)),
+    spec("setex", 4, WD, ONE, Run::Shard(setex)),
+    spec("psetex", 4, WD, ONE, Run::Shard(psetex)),
+    spec("getset", 3, WDF, ONE, Run::Shard(getset)),
+    spec("getdel", 2, WRITE | FAST, ONE, Run::Shard(getdel)),
+    spec("getex", -2, WRITE | FAST, ONE, Run::Shard(getex)),
     spec(
         "mget",
         -2,
-        READONLY | FAST,
+        RF,
         KeyRange::ALL,
         Run::Split(mget, Combine::ArrayInKeyOrder),
     ),
-    spec(
-        "mset",
-        -3,
-        WRITE | DENYOOM,
-        PAIRS,
-        Run::Split(mset, Combine::AllOk),
-    ),
-    spec(
-        "msetnx",
-        -3,
-        WRITE | DENYOOM,
-        PAIRS,
-        Run::ShardOr(msetnx, MSETNX_ACROSS),
-    ),
-    spec(
-        "append",
-        3,
-        WRITE | DENYOOM | FAST,
-        KeyRange::ONE,
-        Run::Shard(append),
-    ),
-    spec(
-        "strlen",
-        2,
-        READONLY | FAST,
-        KeyRange::ONE,
-        Run::Shard(strlen),
-    ),
-    spec("getrange", 4, READONLY, KeyRange::ONE, Run::Shard(getrange)),
-    spec("substr", 4, READONLY, KeyRange::ONE, Run::Shard(getrange)),
-    spec(
-        "setrange",
-        4,
-        WRITE | DENYOOM,
-        KeyRange::ONE,
-        Run::Shard(setrange),
-    ),
-    spec(
-        "incr",
-        2,
-        WRITE | DENYOOM | FAST,
-        KeyRange::ONE,
-        Run::Shard(strings_num::incr),
-    ),
-    spec(
-        "decr",
-        2,
-        WRITE | DENYOOM | FAST,
-        KeyRange::ONE,
-        Run::Shard(strings_num::decr),
-    ),
-    spec(
-        "incrby",
-        3,
-        WRITE | DENYOOM | FAST,
-        KeyRange::ONE,
-        Run::Shard(strings_num::incrby),
-    ),
-    spec(
-        "decrby",
-        3,
-        WRITE | DENYOOM | FAST,
-        KeyRange::ONE,
-        Run::Shard(strings_num::decrby),
-    ),
-    spec(
-        "incrbyfloat",
-        3,
-        WRITE | DENYOOM | FAST,
-        KeyRange::ONE,
-        Run::Shard(strings_num::incrbyfloat),
-    ),
+    spec("mset", -3, WD, PAIRS, Run::Split(mset, Combine::AllOk)),
+    spec("msetnx", -3, WD, PAIRS, Run::ShardOr(msetnx, MSETNX_ACROSS)),
+    spec("append", 3, WDF, ONE, Run::Shard(append)),
+    spec("strlen", 2, RF, ONE, Run::Shard(strlen)),
+    spec("getrange", 4, READONLY, ONE, Run::Shard(getrange)),
+    spec("substr", 4, READONLY, ONE, Run::Shard(getrange)),
+    spec("setrange", 4, WD, ONE, Run::Shard(setrange)),
+    spec("incr", 2, WDF, ONE, Run::Shard(num::incr)),
+    spec("decr", 2, WDF, ONE, Run::Shard(num::decr)),
+    spec("incrby", 3, WDF, ONE, Run::Shard(num::incrby)),
+    spec("decrby", 3, WDF, ONE, Run::Shard(num::decrby)),
+    spec("incrbyfloat", 3, WDF, ONE, Run::Shard(num::incrbyfloat)),
     spec(
         "lcs",
         -3,
         READONLY,
-        KeyRange {
-            first: 1,
-            last: 2,
-            step: 1,
-        },
+        TWO,
         Run::ShardOr(strings_lcs::lcs, strings_lcs::LCS_ACROSS),
     ),
 ];
