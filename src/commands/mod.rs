@@ -18,8 +18,11 @@ pub mod debug;
 pub mod errors;
 pub mod glob;
 pub mod keys;
+pub mod long_double;
 pub mod server;
 pub mod strings;
+pub mod strings_lcs;
+pub mod strings_num;
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -6,4 +6,5 @@ mod basics;
 mod debug;
 mod keys;
 mod protocol;
+mod strings;
 mod tools;

@@ -112,7 +112,7 @@ impl Server {
             log_path,
             dir,
         };
-        let deadline = Instant::now() + Duration::from_secs(15);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Ok(Some(status)) = s.child.try_wait() {
                 panic!("{name} exited at start-up: {status}; log: {}", s.log());
