@@ -13,9 +13,12 @@
 //! Handlers write their reply straight into the output buffer through [`Reply`]; errors are
 //! Redis's exact strings, most from [`errors`].
 
+pub mod command_docs;
+pub mod command_info;
 pub mod connection;
 pub mod errors;
 pub mod glob;
+pub mod info;
 pub mod keys;
 pub mod server;
 pub mod strings;
@@ -184,6 +187,8 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(keys::COMMANDS)
         .chain(connection::COMMANDS)
         .chain(server::COMMANDS)
+        .chain(command_info::COMMANDS)
+        .chain(info::COMMANDS)
 }
 
 static TABLE: LazyLock<HashMap<&'static str, &'static CommandSpec>> =
