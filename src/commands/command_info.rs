@@ -299,7 +299,7 @@ fn implied_acl(flags: u32) -> Vec<Meta> {
 /// One `COMMAND INFO` entry (10 elements), or nil.
 fn write_info(out: &mut Reply, name: &[u8]) {
     let Some((full, spec)) = resolve(name) else {
-        return out.null_array();
+        return out.null();
     };
     let data = parsed(&full);
     out.array(10);
@@ -498,7 +498,7 @@ fn getkeys(out: &mut Reply, argv: &[Bytes], with_flags: bool) {
         }
     }
     // (key index, flags) by key spec, or from the legacy range when there is no data.
-    let mut keys: Vec<(usize, Option<&Meta>)> = Vec::new();
+    let mut keys: Vec<(usize, Option<Meta>)> = Vec::new();
     let argc = argv.len() as i64;
     match data {
         Some(d) => {
@@ -532,9 +532,15 @@ fn getkeys(out: &mut Reply, argv: &[Bytes], with_flags: bool) {
                     return out.error("ERR Invalid arguments specified for command");
                 }
                 let flags = ks.get("flags");
+                let flags = match flags {
+                    Some(f) if f.items().iter().any(|m| m.text() == "variable_flags") => {
+                        variable_key_flags(spec.name, argv).or(Some(f))
+                    }
+                    other => other,
+                };
                 let mut i = first;
                 while i <= last {
-                    keys.push((i as usize, flags));
+                    keys.push((i as usize, flags.cloned()));
                     i += step;
                 }
             }
@@ -561,6 +567,18 @@ fn getkeys(out: &mut Reply, argv: &[Bytes], with_flags: bool) {
         } else {
             out.bulk(&argv[i]);
         }
+    }
+}
+
+/// Key flags of a command whose spec says `variable_flags`: they depend on the arguments
+/// (Redis's `setGetKeys`: SET with GET reads the old value, otherwise only overwrites).
+fn variable_key_flags(name: &str, argv: &[Bytes]) -> Option<&'static Meta> {
+    static SET_GET: LazyLock<Meta> = LazyLock::new(|| Meta::parse("~[+RW +access +update]"));
+    static SET_PLAIN: LazyLock<Meta> = LazyLock::new(|| Meta::parse("~[+OW +update]"));
+    match name {
+        "set" if argv.iter().skip(3).any(|a| args::eq(a, "get")) => Some(&SET_GET),
+        "set" => Some(&SET_PLAIN),
+        _ => None,
     }
 }
 
