@@ -426,7 +426,11 @@ fn command(ctx: &mut ExecCtx, a: &[Bytes]) {
             let names: Vec<String> = if a.len() == 2 {
                 super::all().map(|s| s.name.to_string()).collect()
             } else {
-                a[2..].iter().filter_map(|n| resolve(n)).map(|r| r.0).collect()
+                a[2..]
+                    .iter()
+                    .filter_map(|n| resolve(n))
+                    .map(|r| r.0)
+                    .collect()
             };
             out.map(names.len());
             for n in &names {
@@ -466,7 +470,7 @@ fn list(out: &mut Reply, a: &[Bytes]) {
             Some((kind, _)) if kind == "module" => false,
             Some((kind, cat)) if kind == "aclcat" => acl_of(n)
                 .iter()
-                .any(|c| c[1..].as_bytes().eq_ignore_ascii_case(cat)),
+                .any(|c| c.as_bytes()[1..].eq_ignore_ascii_case(cat)),
             Some((_, pat)) => glob::matches(pat, n.as_bytes(), true),
         })
         .collect();
@@ -483,9 +487,13 @@ fn getkeys(out: &mut Reply, argv: &[Bytes], with_flags: bool) {
     let mut arity = spec.arity as i64;
     if let Some(d) = data.filter(|d| !d.subs.is_empty()) {
         // A container command: the keys are those of its subcommand.
-        let sub = argv
-            .get(1)
-            .map(|s| format!("{}|{}", spec.name, String::from_utf8_lossy(s).to_lowercase()));
+        let sub = argv.get(1).map(|s| {
+            format!(
+                "{}|{}",
+                spec.name,
+                String::from_utf8_lossy(s).to_lowercase()
+            )
+        });
         match sub.as_deref().and_then(parsed) {
             Some(s) => {
                 data = Some(s);
@@ -615,6 +623,36 @@ mod tests {
             }
         }
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    /// Runs COMMAND with `args` on an empty keyspace and returns the encoded reply.
+    fn run(args: &[&str], resp3: bool) -> Vec<u8> {
+        let mut ks = crate::storage::Keyspace::new(1, 7);
+        let mut buf = bytes::BytesMut::new();
+        let mut ctx = ExecCtx {
+            ks: &mut ks,
+            db: 0,
+            now_ms: 0,
+            out: Reply::new(&mut buf, resp3),
+        };
+        let a: Vec<Bytes> = args
+            .iter()
+            .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+            .collect();
+        command(&mut ctx, &a);
+        buf.to_vec()
+    }
+
+    #[test]
+    fn resp3_bytes_equal_redis() {
+        // Captured from redis-server 7.0.15 after HELLO 3.
+        let info = b"*2\r\n*10\r\n$3\r\nget\r\n:2\r\n~2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n~3\r\n+@read\r\n+@string\r\n+@fast\r\n~0\r\n~1\r\n%3\r\n$5\r\nflags\r\n~2\r\n+RO\r\n+access\r\n$12\r\nbegin_search\r\n%2\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n%1\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n%2\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n%3\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n~0\r\n_\r\n";
+        assert_eq!(
+            run(&["command", "info", "get", "nope"], true),
+            info.to_vec()
+        );
+        let docs = b"%1\r\n$3\r\nget\r\n%5\r\n$7\r\nsummary\r\n$22\r\nGet the value of a key\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$6\r\nstring\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n$9\r\narguments\r\n*1\r\n%3\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n";
+        assert_eq!(run(&["command", "docs", "get"], true), docs.to_vec());
     }
 
     #[test]

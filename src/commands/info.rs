@@ -99,7 +99,7 @@ fn wanted(a: &[Bytes]) -> Vec<&'static str> {
 }
 
 /// Resident set size in bytes, from `/proc/self/statm` (second field, in pages).
-fn rss_bytes() -> u64 {
+pub fn rss_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
     let pages: u64 = statm
         .split_whitespace()
@@ -156,12 +156,20 @@ pub fn human(n: u64) -> String {
 /// Highest `used_memory` INFO has seen (`used_memory_peak`).
 static PEAK: AtomicU64 = AtomicU64::new(0);
 
+/// The highest memory estimate seen so far, counting `used`.
+pub fn peak_memory(used: u64) -> u64 {
+    PEAK.fetch_max(used, Ordering::Relaxed).max(used)
+}
+
 /// A replication id for a master with no history: stable for the process (run id based).
 fn replid(run_id: &str) -> String {
     run_id.chars().rev().collect()
 }
 
-fn info(c: &mut Client, a: Vec<Bytes>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>> {
+fn info(
+    c: &mut Client,
+    a: Vec<Bytes>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>> {
     Box::pin(async move {
         let sections = wanted(&a);
         let needs_shards = sections
@@ -207,7 +215,7 @@ fn render(c: &Client, sections: &[&str], shards: &[ShardStats]) -> String {
     // the process (an upper bound: it includes allocator slack, stacks and buffers).
     let rss = rss_bytes();
     let used = rss;
-    let peak = PEAK.fetch_max(used, Ordering::Relaxed).max(used);
+    let peak = peak_memory(used);
     let mut out = String::new();
     let mut first = true;
     for &section in sections {
@@ -255,7 +263,10 @@ fn render(c: &Client, sections: &[&str], shards: &[ShardStats]) -> String {
             }
             "clients" => {
                 l("# Clients", &"");
-                l("connected_clients", &g.connected_clients.load(Ordering::Relaxed));
+                l(
+                    "connected_clients",
+                    &g.connected_clients.load(Ordering::Relaxed),
+                );
                 l("cluster_connections", &0);
                 l("maxclients", &cfg.maxclients);
                 l("client_recent_max_input_buffer", &0);
@@ -351,7 +362,10 @@ fn render(c: &Client, sections: &[&str], shards: &[ShardStats]) -> String {
                 ] {
                     l(k, &0);
                 }
-                l("rdb_last_save_time", &g.lastsave_unix.load(Ordering::Relaxed));
+                l(
+                    "rdb_last_save_time",
+                    &g.lastsave_unix.load(Ordering::Relaxed),
+                );
                 l("rdb_last_bgsave_status", &"ok");
                 l("rdb_last_bgsave_time_sec", &-1);
                 l("rdb_current_bgsave_time_sec", &-1);
@@ -539,7 +553,9 @@ mod tests {
     #[test]
     fn sections_follow_redis_rules() {
         let args = |v: &[&str]| -> Vec<Bytes> {
-            v.iter().map(|s| Bytes::copy_from_slice(s.as_bytes())).collect()
+            v.iter()
+                .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+                .collect()
         };
         assert_eq!(wanted(&args(&["info"])).len(), 11);
         assert_eq!(

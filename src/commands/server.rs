@@ -3,8 +3,8 @@
 
 use bytes::Bytes;
 
-use super::flag::*;
 use super::command_info::{help, subcommand};
+use super::flag::*;
 use super::{args, errors, CommandSpec, ExecCtx, KeyRange, Run};
 use crate::server::client::Client;
 use crate::server::Shutdown;
@@ -131,7 +131,7 @@ const MEMORY_HELP: &[&str] = &[
 
 /// What MEMORY DOCTOR says about an instance with too little data to judge (Redis's
 /// wording for a small instance; shardis has no detector).
-const DOCTOR_EMPTY: &str = "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.";
+const DOCTOR_EMPTY: &str = "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n";
 
 fn memory(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
     Box::pin(async move {
@@ -146,7 +146,10 @@ fn memory(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                 .reply()
                 .verbatim(b"Stats not supported for the current allocator"),
             "purge" => c.reply().ok(),
-            _ => c.reply().error(&errors::unknown_subcommand("memory", &a[1])),
+            "stats" => memory_stats(c).await,
+            _ => c
+                .reply()
+                .error(&errors::unknown_subcommand("memory", &a[1])),
         }
     })
 }
@@ -183,5 +186,89 @@ async fn memory_usage(c: &mut Client, a: Vec<Bytes>) {
     match bytes {
         Some(n) => c.reply().int(n as i64),
         None => c.reply().null(),
+    }
+}
+
+/// MEMORY STATS: Redis's fields, from the same estimate as INFO's `used_memory` (the
+/// resident set) and each database's key count and table overhead, summed over shards.
+async fn memory_stats(c: &mut Client) {
+    let per_shard = c
+        .shard
+        .fanout(|s| {
+            let ks = s.keyspace.borrow();
+            ks.dbs
+                .iter()
+                .map(|d| (d.len(), d.table().overhead_bytes()))
+                .collect::<Vec<_>>()
+        })
+        .await;
+    let mut dbs = vec![(0usize, 0usize); per_shard.first().map_or(0, Vec::len)];
+    for shard in &per_shard {
+        for (acc, (keys, overhead)) in dbs.iter_mut().zip(shard) {
+            acc.0 += keys;
+            acc.1 += overhead;
+        }
+    }
+    let used = super::info::rss_bytes();
+    let peak = super::info::peak_memory(used);
+    let overhead: usize = dbs.iter().map(|d| d.1).sum();
+    let keys: usize = dbs.iter().map(|d| d.0).sum();
+    let dataset = (used as usize).saturating_sub(overhead);
+    let nonempty: Vec<_> = dbs.iter().enumerate().filter(|(_, d)| d.0 > 0).collect();
+    let mut r = c.reply();
+    r.map(27 + nonempty.len());
+    let int = |r: &mut crate::protocol::Reply, k: &str, v: usize| {
+        r.bulk(k.as_bytes());
+        r.int(v as i64);
+    };
+    int(&mut r, "peak.allocated", peak as usize);
+    int(&mut r, "total.allocated", used as usize);
+    int(&mut r, "startup.allocated", 0);
+    for k in [
+        "replication.backlog",
+        "clients.slaves",
+        "clients.normal",
+        "cluster.links",
+        "aof.buffer",
+        "lua.caches",
+        "functions.caches",
+    ] {
+        int(&mut r, k, 0);
+    }
+    for (i, (_, overhead)) in &nonempty {
+        r.bulk(format!("db.{i}").as_bytes());
+        r.map(3);
+        int(&mut r, "overhead.hashtable.main", *overhead);
+        int(&mut r, "overhead.hashtable.expires", 0);
+        int(&mut r, "overhead.hashtable.slot-to-keys", 0);
+    }
+    int(&mut r, "overhead.total", overhead);
+    int(&mut r, "keys.count", keys);
+    int(
+        &mut r,
+        "keys.bytes-per-key",
+        (used as usize).checked_div(keys).unwrap_or(0),
+    );
+    int(&mut r, "dataset.bytes", dataset);
+    let pct = |part: usize, whole: u64| part as f64 * 100.0 / whole.max(1) as f64;
+    r.bulk(b"dataset.percentage");
+    r.double(pct(dataset, used));
+    r.bulk(b"peak.percentage");
+    r.double(pct(used as usize, peak));
+    int(&mut r, "allocator.allocated", used as usize);
+    int(&mut r, "allocator.active", used as usize);
+    int(&mut r, "allocator.resident", used as usize);
+    for (ratio, bytes) in [
+        (
+            "allocator-fragmentation.ratio",
+            "allocator-fragmentation.bytes",
+        ),
+        ("allocator-rss.ratio", "allocator-rss.bytes"),
+        ("rss-overhead.ratio", "rss-overhead.bytes"),
+        ("fragmentation", "fragmentation.bytes"),
+    ] {
+        r.bulk(ratio.as_bytes());
+        r.double(1.0);
+        int(&mut r, bytes, 0);
     }
 }

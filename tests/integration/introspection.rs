@@ -82,7 +82,15 @@ fn command_info_and_docs_equal_redis() {
             assert_eq!(sort_flat_map(&a), sort_flat_map(&b), "COMMAND DOCS {name}");
         }
         // Several names, upper case, unknown names and subcommand names.
-        d.check(&["COMMAND", "INFO", "GET", "nope", "Set", "command|count", "memory|usage"]);
+        d.check(&[
+            "COMMAND",
+            "INFO",
+            "GET",
+            "nope",
+            "Set",
+            "command|count",
+            "memory|usage",
+        ]);
         d.check(&["COMMAND", "DOCS", "nope", "get", "MSET", "memory|usage"]);
         d.check(&["COMMAND", "DOCS", "nope"]);
         // COMMAND with no arguments: one well-formed entry per command.
@@ -174,8 +182,13 @@ fn parse_info(v: &Value) -> Vec<(String, Vec<String>)> {
         if let Some(h) = line.strip_prefix("# ") {
             out.push((h.to_string(), Vec::new()));
         } else {
-            let (k, _) = line.split_once(':').unwrap_or_else(|| panic!("line {line:?}"));
-            out.last_mut().expect("field before any header").1.push(k.to_string());
+            let (k, _) = line
+                .split_once(':')
+                .unwrap_or_else(|| panic!("line {line:?}"));
+            out.last_mut()
+                .expect("field before any header")
+                .1
+                .push(k.to_string());
         }
     }
     out
@@ -261,13 +274,19 @@ fn info_keyspace_and_stats_count_every_shard() {
     d.check(&["SET", "x", "y"]);
     let (a, b) = d.both(&["INFO", "keyspace"]);
     let strip = |l: String| l.rsplit_once(",avg_ttl=").expect("avg_ttl").0.to_string();
-    assert_eq!(keyspace_line(&a, 0), Some("db0:keys=47,expires=7,avg_ttl=0".into()));
+    assert_eq!(
+        keyspace_line(&a, 0),
+        Some("db0:keys=47,expires=7,avg_ttl=0".into())
+    );
     assert_eq!(
         keyspace_line(&a, 0).map(strip),
         keyspace_line(&b, 0).map(strip)
     );
     assert_eq!(keyspace_line(&a, 3), keyspace_line(&b, 3));
-    assert_eq!(keyspace_line(&a, 3), Some("db3:keys=1,expires=0,avg_ttl=0".into()));
+    assert_eq!(
+        keyspace_line(&a, 3),
+        Some("db3:keys=1,expires=0,avg_ttl=0".into())
+    );
     let stats = d.ours.cmd(&["INFO", "stats"]).as_str();
     let field = |name: &str| -> i64 {
         stats
@@ -317,10 +336,50 @@ fn time_lastsave_memory_equal_redis() {
         );
         for key in ["k", "a-longer-key-on-some-shard"] {
             d.check(&["SET", key, &"v".repeat(100)]);
-            let n = d.ours.cmd(&["MEMORY", "USAGE", key, "SAMPLES", "5"]).as_int();
+            let n = d
+                .ours
+                .cmd(&["MEMORY", "USAGE", key, "SAMPLES", "5"])
+                .as_int();
             assert!(n > 100 && n < 1000, "{n}");
         }
     }
+}
+
+#[test]
+fn memory_stats_fields_and_resp3_shapes_equal_redis() {
+    let mut d = Diff::new(2);
+    d.check(&["SET", "k", "v"]);
+    d.check(&["SET", "other", "v"]);
+    let keys = |v: Value| -> Vec<String> { v.items().chunks(2).map(|p| p[0].as_str()).collect() };
+    let (a, b) = d.both(&["MEMORY", "STATS"]);
+    assert_eq!(keys(a.clone()), keys(b));
+    let field = |name: &str| {
+        let items = a.items();
+        let i = items.iter().position(|v| v.as_str() == name).unwrap();
+        items[i + 1].clone()
+    };
+    assert_eq!(field("keys.count"), Value::Int(2));
+    d.check(&["MEMORY", "STATS", "extra"]);
+    let (a, b) = d.both(&["MEMORY", "DOCTOR"]);
+    assert!(matches!(a, Value::Bulk(_)) && matches!(b, Value::Bulk(_)));
+
+    // RESP3 (once HELLO exists): sets, maps, verbatim INFO, null for unknown names.
+    if d.ours.cmd(&["HELLO", "3"]).is_error() {
+        return;
+    }
+    d.theirs.cmd(&["HELLO", "3"]);
+    d.script(
+        "COMMAND INFO get set nope memory|usage
+         COMMAND DOCS get mset
+         COMMAND GETKEYSANDFLAGS SET k v
+         COMMAND COUNT
+         MEMORY USAGE nokey
+         COMMAND LIST FILTERBY PATTERN command|c*",
+    );
+    let (a, b) = d.both(&["INFO", "server"]);
+    assert!(matches!(a, Value::Verbatim(..)) && matches!(b, Value::Verbatim(..)));
+    let (a, b) = d.both(&["MEMORY", "STATS"]);
+    assert!(matches!(a, Value::Map(_)) && matches!(b, Value::Map(_)));
 }
 
 fn redis_cli(port: u16, args: &[&str]) -> String {
