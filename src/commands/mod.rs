@@ -13,10 +13,13 @@
 //! Handlers write their reply straight into the output buffer through [`Reply`]; errors are
 //! Redis's exact strings, most from [`errors`].
 
+pub mod command_docs;
+pub mod command_info;
 pub mod connection;
 pub mod debug;
 pub mod errors;
 pub mod glob;
+pub mod info;
 pub mod keys;
 pub mod long_double;
 pub mod server;
@@ -189,6 +192,8 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(connection::COMMANDS)
         .chain(server::COMMANDS)
         .chain(debug::COMMANDS)
+        .chain(command_info::COMMANDS)
+        .chain(info::COMMANDS)
 }
 
 static TABLE: LazyLock<HashMap<&'static str, &'static CommandSpec>> =

@@ -4,6 +4,7 @@ mod support;
 
 mod basics;
 mod debug;
+mod introspection;
 mod keys;
 mod protocol;
 mod strings;
