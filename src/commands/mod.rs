@@ -13,6 +13,8 @@
 //! Handlers write their reply straight into the output buffer through [`Reply`]; errors are
 //! Redis's exact strings, most from [`errors`].
 
+pub mod client;
+pub mod config_cmd;
 pub mod connection;
 pub mod errors;
 pub mod glob;
@@ -184,6 +186,8 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(keys::COMMANDS)
         .chain(connection::COMMANDS)
         .chain(server::COMMANDS)
+        .chain(client::COMMANDS)
+        .chain(config_cmd::COMMANDS)
 }
 
 static TABLE: LazyLock<HashMap<&'static str, &'static CommandSpec>> =
