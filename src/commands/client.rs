@@ -156,6 +156,10 @@ fn kind_of(info: &ClientInfo) -> Kind {
 const READ_BUF: usize = 16 * 1024;
 
 /// One `CLIENT LIST` line (without the newline), in Redis 7.0's field order.
+///
+/// `fd` is -1 (what Redis shows for clients without a socket): the registry does not
+/// record descriptors. `argv-mem`, `multi`, `sub`/`psub`/`ssub` and the output-list
+/// fields are constants until the features they describe exist.
 pub fn info_line(info: &ClientInfo, now_ms: u64) -> String {
     let mut flags: String = info.flags.chars().filter(|&f| f != 'N').collect();
     if info.no_evict {
@@ -270,11 +274,16 @@ fn client(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
 }
 
 /// Lines of every client on this shard that `keep` accepts, with their ids.
-fn shard_lines(s: &ShardCtx, now_ms: u64, keep: impl Fn(&ClientInfo) -> bool) -> Vec<(u64, String)> {
+fn shard_lines(
+    s: &ShardCtx,
+    now_ms: u64,
+    keep: impl Fn(&ClientInfo) -> bool,
+) -> Vec<(u64, String)> {
     s.clients
         .borrow()
         .clients
         .values()
+        .filter(|h| !h.is_killed())
         .filter_map(|h| {
             let info = h.info.borrow();
             keep(&info).then(|| (info.id, info_line(&info, now_ms)))
@@ -378,11 +387,7 @@ async fn kill(c: &mut Client, a: &[Bytes]) {
             if args::eq(opt, "id") {
                 match args::int(value) {
                     Some(id) if id >= 1 => f.id = Some(id as u64),
-                    _ => {
-                        return c
-                            .reply()
-                            .error("ERR client-id should be greater than 0")
-                    }
+                    _ => return c.reply().error("ERR client-id should be greater than 0"),
                 }
             } else if args::eq(opt, "type") {
                 match kind_by_name(value) {
@@ -428,7 +433,7 @@ async fn kill(c: &mut Client, a: &[Bytes]) {
                 .values()
                 .filter(|h| {
                     let info = h.info.borrow();
-                    info.id != me && filter.matches(&info)
+                    info.id != me && !h.is_killed() && filter.matches(&info)
                 })
                 .cloned()
                 .collect();
@@ -472,8 +477,15 @@ mod tests {
 
     #[test]
     fn subcommand_arity_and_unknown() {
-        let a = |v: &[&str]| v.iter().map(|s| Bytes::from(s.to_string())).collect::<Vec<_>>();
-        assert_eq!(subcommand("client", SUBCOMMANDS, &a(&["client", "ID"])), Ok("id"));
+        let a = |v: &[&str]| {
+            v.iter()
+                .map(|s| Bytes::from(s.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            subcommand("client", SUBCOMMANDS, &a(&["client", "ID"])),
+            Ok("id")
+        );
         assert_eq!(
             subcommand("client", SUBCOMMANDS, &a(&["client", "id", "x"])),
             Err("ERR wrong number of arguments for 'client|id' command".into())

@@ -152,8 +152,9 @@ pub fn check_set(a: &[Bytes]) -> Result<Vec<(&'static OptionSpec, String, String
 }
 
 fn set(c: &mut Client, a: &[Bytes]) {
-    if a.len() % 2 != 0 {
-        return c.reply().error(&errors::arity("config|set"));
+    // Past the subcommand's arity check, an odd count is a syntax error in Redis 7.0.
+    if !a.len().is_multiple_of(2) {
+        return c.reply().error(errors::SYNTAX);
     }
     let changes = match check_set(a) {
         Ok(ch) => ch,
@@ -229,7 +230,9 @@ fn quote(value: &str) -> String {
             '\n' => q.push_str("\\n"),
             '\r' => q.push_str("\\r"),
             '\t' => q.push_str("\\t"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => q.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                q.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => q.push(c),
         }
     }
@@ -292,7 +295,11 @@ mod tests {
     #[test]
     fn get_dedups_and_keeps_given_names() {
         let c = Config::default();
-        let p = |v: &[&str]| v.iter().map(|s| Bytes::from(s.to_string())).collect::<Vec<_>>();
+        let p = |v: &[&str]| {
+            v.iter()
+                .map(|s| Bytes::from(s.to_string()))
+                .collect::<Vec<_>>()
+        };
         let pairs = get_pairs(&c, &p(&["PORT", "port", "po*"]));
         assert_eq!(pairs, vec![("PORT".to_string(), "6379".to_string())]);
         let pairs = get_pairs(&c, &p(&["maxmemory*"]));
@@ -303,10 +310,12 @@ mod tests {
 
     #[test]
     fn rewrite_keeps_comments_and_unknown_lines() {
-        let mut c = Config::default();
-        c.maxclients = 50;
-        c.hz = 20;
-        c.requirepass = Some("a b".into());
+        let c = Config {
+            maxclients: 50,
+            hz: 20,
+            requirepass: Some("a b".into()),
+            ..Config::default()
+        };
         let old = "# top\nport 7000\nhz 10\nhz 11\nlazyfree-lazy-eviction yes\n";
         let new = rewritten(old, &c);
         assert_eq!(

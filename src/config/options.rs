@@ -158,7 +158,9 @@ fn memory_in<T: TryFrom<i128>>(s: &str, min: i128, max: i128) -> Result<T, Strin
 
 fn in_range<T: TryFrom<i128>>(n: i128, min: i128, max: i128) -> Result<T, String> {
     if n < min || n > max {
-        return Err(format!("argument must be between {min} and {max} inclusive"));
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
     }
     T::try_from(n).map_err(|_| format!("argument must be between {min} and {max} inclusive"))
 }
