@@ -3,4 +3,5 @@
 mod support;
 
 mod basics;
+mod config;
 mod connection;
