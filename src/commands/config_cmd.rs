@@ -61,6 +61,7 @@ fn config(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
             "get" => get(c, &a),
             "set" => set(c, &a),
             "resetstat" => {
+                // Redis's resetServerStats: the counters INFO stats reports.
                 let g = c.shard.global.clone();
                 g.total_connections.store(0, Ordering::Relaxed);
                 g.rejected_connections.store(0, Ordering::Relaxed);
@@ -69,6 +70,9 @@ fn config(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                         let mut ks = s.keyspace.borrow_mut();
                         ks.hits = 0;
                         ks.misses = 0;
+                        for db in ks.dbs.iter_mut() {
+                            db.expired_total = 0;
+                        }
                         s.commands_processed.set(0);
                     })
                     .await;
