@@ -395,6 +395,13 @@ fn client_kill_reaches_every_shard() {
             Value::Int(1)
         );
         assert!(c.is_closed());
+        // Gone from the registry of whichever shard owned it, and a second kill finds none.
+        let listed = text(&me.cmd(&["CLIENT", "LIST"]));
+        assert!(!listed.contains(&format!("id={id} ")), "{listed}");
+        assert_eq!(
+            me.cmd(&["CLIENT", "KILL", "ID", &id.to_string()]),
+            Value::Int(0)
+        );
     }
     // By ADDR (old form: +OK, then "No such client").
     let (_, mut c) = others.remove(4);
