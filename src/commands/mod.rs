@@ -13,8 +13,10 @@
 //! Handlers write their reply straight into the output buffer through [`Reply`]; errors are
 //! Redis's exact strings, most from [`errors`].
 
+pub mod client;
 pub mod command_docs;
 pub mod command_info;
+pub mod config_cmd;
 pub mod connection;
 pub mod debug;
 pub mod errors;
@@ -194,6 +196,8 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(debug::COMMANDS)
         .chain(command_info::COMMANDS)
         .chain(info::COMMANDS)
+        .chain(client::COMMANDS)
+        .chain(config_cmd::COMMANDS)
 }
 
 static TABLE: LazyLock<HashMap<&'static str, &'static CommandSpec>> =

@@ -53,6 +53,9 @@ pub struct Config {
     pub slowlog_max_len: u64,
     /// Memory limit in bytes (accepted; eviction comes later).
     pub maxmemory: u64,
+    /// What to evict at the memory limit (accepted; eviction comes later). Clients such as
+    /// job queues read it to check for `noeviction`.
+    pub maxmemory_policy: String,
 }
 
 impl Default for Config {
@@ -82,6 +85,7 @@ impl Default for Config {
             slowlog_log_slower_than: 10000,
             slowlog_max_len: 128,
             maxmemory: 0,
+            maxmemory_policy: "noeviction".into(),
         }
     }
 }
@@ -139,6 +143,43 @@ fn num<T: std::str::FromStr>(s: &str) -> Result<T, String> {
         .map_err(|_| "argument couldn't be parsed into an integer".into())
 }
 
+/// An integer option as Redis's numeric configs parse it (`string2ll`: strict decimal),
+/// then range-checked with Redis's message.
+fn int_in<T: TryFrom<i128>>(s: &str, min: i128, max: i128) -> Result<T, String> {
+    let n = crate::protocol::parse_i64_strict(s.as_bytes())
+        .ok_or_else(|| String::from("argument couldn't be parsed into an integer"))?;
+    in_range(n as i128, min, max)
+}
+
+/// A memory option (`memtoull`), then range-checked with Redis's message.
+fn memory_in<T: TryFrom<i128>>(s: &str, min: i128, max: i128) -> Result<T, String> {
+    in_range(parse_memory(s)? as i128, min, max)
+}
+
+fn in_range<T: TryFrom<i128>>(n: i128, min: i128, max: i128) -> Result<T, String> {
+    if n < min || n > max {
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
+    }
+    T::try_from(n).map_err(|_| format!("argument must be between {min} and {max} inclusive"))
+}
+
+const INT_MAX: i128 = i32::MAX as i128;
+const LONG_MAX: i128 = i64::MAX as i128;
+
+/// `maxmemory-policy` values in Redis's order.
+const MAXMEMORY_POLICIES: &[&str] = &[
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "noeviction",
+];
+
 fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.into()
 }
@@ -157,7 +198,7 @@ macro_rules! opt {
 /// Every option shardis implements, in CONFIG GET order.
 pub static OPTIONS: &[OptionSpec] = &[
     opt!("port", false, |c| c.port.to_string(), |c, a| {
-        c.port = num(one(a)?)?;
+        c.port = int_in(one(a)?, 0, 65535)?;
         Ok(())
     }),
     opt!("bind", false, |c| c.bind.join(" "), |c, a| {
@@ -198,11 +239,7 @@ pub static OPTIONS: &[OptionSpec] = &[
         Ok(())
     }),
     opt!("databases", false, |c| c.databases.to_string(), |c, a| {
-        let n: usize = num(one(a)?)?;
-        if n == 0 || n > 1 << 16 {
-            return Err("argument must be between 1 and 65536 inclusive".into());
-        }
-        c.databases = n;
+        c.databases = int_in(one(a)?, 1, INT_MAX)?;
         Ok(())
     }),
     opt!("logfile", false, |c| c.logfile.clone(), |c, a| {
@@ -230,11 +267,11 @@ pub static OPTIONS: &[OptionSpec] = &[
         Ok(())
     }),
     opt!("maxclients", true, |c| c.maxclients.to_string(), |c, a| {
-        c.maxclients = num(one(a)?)?;
+        c.maxclients = int_in(one(a)?, 1, u32::MAX as i128)?;
         Ok(())
     }),
     opt!("timeout", true, |c| c.timeout_secs.to_string(), |c, a| {
-        c.timeout_secs = num(one(a)?)?;
+        c.timeout_secs = int_in(one(a)?, 0, INT_MAX)?;
         Ok(())
     }),
     opt!(
@@ -242,7 +279,7 @@ pub static OPTIONS: &[OptionSpec] = &[
         true,
         |c| c.tcp_keepalive_secs.to_string(),
         |c, a| {
-            c.tcp_keepalive_secs = num(one(a)?)?;
+            c.tcp_keepalive_secs = int_in(one(a)?, 0, INT_MAX)?;
             Ok(())
         }
     ),
@@ -267,11 +304,7 @@ pub static OPTIONS: &[OptionSpec] = &[
         true,
         |c| c.proto_max_bulk_len.to_string(),
         |c, a| {
-            let n = parse_memory(one(a)?)?;
-            if n < 1024 * 1024 {
-                return Err("argument must be a memory value bigger than 1mb".into());
-            }
-            c.proto_max_bulk_len = n;
+            c.proto_max_bulk_len = memory_in(one(a)?, 1 << 20, LONG_MAX)?;
             Ok(())
         }
     ),
@@ -280,11 +313,7 @@ pub static OPTIONS: &[OptionSpec] = &[
         true,
         |c| c.client_query_buffer_limit.to_string(),
         |c, a| {
-            let n = parse_memory(one(a)?)?;
-            if n < 1024 * 1024 {
-                return Err("argument must be a memory value bigger than 1mb".into());
-            }
-            c.client_query_buffer_limit = n;
+            c.client_query_buffer_limit = memory_in(one(a)?, 1 << 20, LONG_MAX)?;
             Ok(())
         }
     ),
@@ -305,7 +334,8 @@ pub static OPTIONS: &[OptionSpec] = &[
         }
     ),
     opt!("hz", true, |c| c.hz.to_string(), |c, a| {
-        let n: u64 = num(one(a)?)?;
+        let n: u64 = int_in(one(a)?, 0, INT_MAX)?;
+        // Redis accepts any non-negative value and clamps it to its 1..=500 range.
         c.hz = n.clamp(1, 500);
         Ok(())
     }),
@@ -327,7 +357,7 @@ pub static OPTIONS: &[OptionSpec] = &[
         true,
         |c| c.slowlog_log_slower_than.to_string(),
         |c, a| {
-            c.slowlog_log_slower_than = num(one(a)?)?;
+            c.slowlog_log_slower_than = int_in(one(a)?, -1, LONG_MAX)?;
             Ok(())
         }
     ),
@@ -336,7 +366,7 @@ pub static OPTIONS: &[OptionSpec] = &[
         true,
         |c| c.slowlog_max_len.to_string(),
         |c, a| {
-            c.slowlog_max_len = num(one(a)?)?;
+            c.slowlog_max_len = int_in(one(a)?, 0, LONG_MAX)?;
             Ok(())
         }
     ),
@@ -344,6 +374,22 @@ pub static OPTIONS: &[OptionSpec] = &[
         c.maxmemory = parse_memory(one(a)?)?;
         Ok(())
     }),
+    opt!(
+        "maxmemory-policy",
+        true,
+        |c| c.maxmemory_policy.clone(),
+        |c, a| {
+            let v = one(a)?.to_ascii_lowercase();
+            if !MAXMEMORY_POLICIES.contains(&v.as_str()) {
+                return Err(format!(
+                    "argument(s) must be one of the following: {}",
+                    MAXMEMORY_POLICIES.join(", ")
+                ));
+            }
+            c.maxmemory_policy = v;
+            Ok(())
+        }
+    ),
 ];
 
 pub fn find(name: &str) -> Option<&'static OptionSpec> {

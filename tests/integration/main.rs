@@ -3,6 +3,8 @@
 mod support;
 
 mod basics;
+mod config;
+mod connection;
 mod debug;
 mod introspection;
 mod keys;
