@@ -18,14 +18,14 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "ping",
         arity: -1,
-        flags: FAST | STALE,
+        flags: FAST,
         keys: KeyRange::NONE,
         run: Run::Shard(ping),
     },
     CommandSpec {
         name: "echo",
         arity: 2,
-        flags: FAST,
+        flags: LOADING | STALE | FAST,
         keys: KeyRange::NONE,
         run: Run::Shard(echo),
     },
@@ -39,7 +39,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "quit",
         arity: -1,
-        flags: NO_AUTH | ALLOW_BUSY | LOADING | STALE | FAST,
+        flags: NOSCRIPT | NO_AUTH | ALLOW_BUSY | LOADING | STALE | FAST,
         keys: KeyRange::NONE,
         run: Run::Coord(quit),
     },

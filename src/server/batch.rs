@@ -57,21 +57,26 @@ impl Chunk {
 }
 
 impl Client {
-    /// Checks auth, existence and arity. Returns the command or the error to reply.
+    /// Checks existence, arity and auth, in Redis 7.0's order (`processCommand`: an
+    /// unknown command or a wrong arity is reported before NOAUTH). Returns the command or
+    /// the error to reply.
     fn resolve(&self, args: &[Bytes]) -> Result<&'static CommandSpec, String> {
         let Some(spec) = lookup(&args[0]) else {
-            if !self.authenticated {
-                return Err(errors::NOAUTH.into());
-            }
             return Err(errors::unknown_command(args));
         };
-        if !self.authenticated && spec.flags & flag::NO_AUTH == 0 {
-            return Err(errors::NOAUTH.into());
-        }
         if !spec.arity_ok(args.len()) {
             return Err(errors::arity(spec.name));
         }
+        if spec.flags & flag::NO_AUTH == 0 && self.auth_required() {
+            return Err(errors::NOAUTH.into());
+        }
         Ok(spec)
+    }
+
+    /// Whether this client must still authenticate: it has not, and the default user has a
+    /// password now (removing the password frees clients already connected, as in Redis).
+    pub fn auth_required(&self) -> bool {
+        !self.authenticated && self.shard.config().requirepass.is_some()
     }
 
     fn route(&self, spec: &'static CommandSpec, args: &[Bytes]) -> Route {
@@ -143,12 +148,18 @@ impl Client {
                             .await;
                         first_unsent = slots.len();
                         self.run_split(spec, f, combine, args).await;
+                        shard
+                            .commands_processed
+                            .set(shard.commands_processed.get() + 1);
                     }
                     Route::Coord(f) => {
                         self.flush(&mut queued, &mut slots[first_unsent..], &mut chunks)
                             .await;
                         first_unsent = slots.len();
                         f(self, args).await;
+                        shard
+                            .commands_processed
+                            .set(shard.commands_processed.get() + 1);
                     }
                 },
             }
@@ -244,6 +255,11 @@ impl Client {
         let n = self.shard.nshards;
         let step = spec.keys.step.max(1) as usize;
         let positions: Vec<usize> = spec.keys.positions(args.len()).collect();
+        if positions.last().is_some_and(|&p| p + step > args.len()) {
+            // A key without its value (MSET a 1 b): Redis rejects the whole command before
+            // touching any key, so no part may run.
+            return self.reply().error(&errors::arity(spec.name));
+        }
         // Per shard: the part's arguments and the original key index of each of its keys.
         let mut parts: Vec<(Vec<Bytes>, Vec<usize>)> = (0..n)
             .map(|_| (vec![args[0].clone()], Vec::new()))

@@ -372,10 +372,12 @@ fn memory_stats_fields_and_resp3_shapes_equal_redis() {
         "COMMAND INFO get set nope memory|usage
          COMMAND DOCS get mset
          COMMAND GETKEYSANDFLAGS SET k v
-         COMMAND COUNT
          MEMORY USAGE nokey
          COMMAND LIST FILTERBY PATTERN command|c*",
     );
+    // Redis has more commands than shardis; the reply type is what must match.
+    let (a, b) = d.both(&["COMMAND", "COUNT"]);
+    assert!(matches!(a, Value::Int(_)) && matches!(b, Value::Int(_)));
     let (a, b) = d.both(&["INFO", "server"]);
     assert!(matches!(a, Value::Verbatim(..)) && matches!(b, Value::Verbatim(..)));
     let (a, b) = d.both(&["MEMORY", "STATS"]);

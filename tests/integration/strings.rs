@@ -638,7 +638,6 @@ fn ttl_survives_in_place_updates() {
 /// The fix belongs in `server::batch::run_split` (check that every key group is complete
 /// before splitting), which this branch does not own.
 #[test]
-#[ignore = "known: cross-shard MSET with a dangling key applies the complete pairs"]
 fn mset_with_dangling_key_sets_nothing_across_shards() {
     let mut d = Diff::new(2);
     d.script(

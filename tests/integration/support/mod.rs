@@ -184,6 +184,8 @@ pub struct Diff {
     pub redis: Server,
     pub ours: Conn,
     pub theirs: Conn,
+    /// Compare DEBUG DIGEST when the test ends (on by default).
+    pub digest_at_end: bool,
 }
 
 impl Diff {
@@ -197,6 +199,7 @@ impl Diff {
             redis,
             ours,
             theirs,
+            digest_at_end: true,
         }
     }
 
@@ -233,10 +236,21 @@ impl Diff {
         (self.ours.cmd(args), self.theirs.cmd(args))
     }
 
-    /// Asserts that DEBUG DIGEST is equal on both servers.
+    /// Asserts that DEBUG DIGEST is equal on both servers (on fresh connections, so a
+    /// test that changed its connections' state does not matter).
     pub fn assert_same_digest(&mut self) {
-        let a = self.ours.cmd(&["DEBUG", "DIGEST"]);
-        let b = self.theirs.cmd(&["DEBUG", "DIGEST"]);
+        let a = self.shardis.conn().cmd(&["DEBUG", "DIGEST"]);
+        let b = self.redis.conn().cmd(&["DEBUG", "DIGEST"]);
         assert_eq!(a, b, "DEBUG DIGEST differs");
+    }
+}
+
+impl Drop for Diff {
+    /// Every differential test ends by comparing the whole dataset, unless it opted out
+    /// (random picks) or already failed.
+    fn drop(&mut self) {
+        if self.digest_at_end && !std::thread::panicking() {
+            self.assert_same_digest();
+        }
     }
 }
