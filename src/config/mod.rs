@@ -192,6 +192,14 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_file_loads_without_warnings() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tuning/shardis.conf");
+        let (c, loaded) = parse_args(&args(&[path])).unwrap();
+        assert!(loaded.unimplemented.is_empty(), "{:?}", loaded.unimplemented);
+        assert_eq!((c.port, c.databases), (6379, 16));
+    }
+
+    #[test]
     fn config_file_with_quotes_and_include() {
         let dir = std::env::temp_dir().join(format!("shardis-conf-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
