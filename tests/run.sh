@@ -15,7 +15,9 @@ if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/nu
 fi
 redis-server --version
 
-rustup component add rustfmt clippy >/dev/null 2>&1 || true
+if ! cargo clippy --version >/dev/null 2>&1 || ! cargo fmt --version >/dev/null 2>&1; then
+  rustup component add rustfmt clippy
+fi
 cargo fmt --all -- --check
 cargo clippy --all-targets --release -- -D warnings
 cargo test --release -- --test-threads 2
