@@ -74,7 +74,10 @@ impl Bench {
             best = best.min(el.as_nanos() as f64 / (BATCH * per_call) as f64);
         }
         let mean = total.as_nanos() as f64 / (calls * per_call) as f64;
-        println!("{name:<40} {best:>9.1} ns/op  (mean {mean:.1}, {} ops)", calls * per_call);
+        println!(
+            "{name:<40} {best:>9.1} ns/op  (mean {mean:.1}, {} ops)",
+            calls * per_call
+        );
     }
 }
 
@@ -146,7 +149,10 @@ fn dispatch_benches(b: &Bench, ks: &mut Keyspace) {
     let sets: Vec<Vec<Bytes>> = (0..4096)
         .map(|i| request_args(&resp(&[b"SET", &key(spread(i)), b"xxx"])))
         .collect();
-    for (name, reqs) in [("dispatch GET (hit, 1M keys)", &gets), ("dispatch SET (overwrite, 1M keys)", &sets)] {
+    for (name, reqs) in [
+        ("dispatch GET (hit, 1M keys)", &gets),
+        ("dispatch SET (overwrite, 1M keys)", &sets),
+    ] {
         b.run(name, 1, |i| {
             let args = &reqs[(i % 4096) as usize];
             let spec = commands::lookup(&args[0]).expect("known command");
@@ -174,7 +180,11 @@ fn keyspace_benches(b: &Bench) -> Keyspace {
     let t = Instant::now();
     let ks = filled_keyspace();
     let fill = t.elapsed();
-    if b.filter.is_empty() || b.filter.iter().any(|f| "keyspace insert (new keys, growing)".contains(f.as_str())) {
+    if b.filter.is_empty()
+        || b.filter
+            .iter()
+            .any(|f| "keyspace insert (new keys, growing)".contains(f.as_str()))
+    {
         println!(
             "{:<40} {:>9.1} ns/op  (one fill of {KEYS} keys)",
             "keyspace insert (new keys, growing)",
@@ -183,7 +193,9 @@ fn keyspace_benches(b: &Bench) -> Keyspace {
     }
     let mut ks = ks;
     let keys: Vec<Vec<u8>> = (0..65536).map(|i| key(spread(i))).collect();
-    let missing: Vec<Vec<u8>> = (0..65536).map(|i| format!("nokey:{i}").into_bytes()).collect();
+    let missing: Vec<Vec<u8>> = (0..65536)
+        .map(|i| format!("nokey:{i}").into_bytes())
+        .collect();
     let db: &mut Db = &mut ks.dbs[0];
     b.run("keyspace get (hit, 1M keys)", 1, |i| {
         black_box(db.get(&keys[(i % 65536) as usize], 1).is_some());

@@ -86,4 +86,3 @@ impl Dist {
         s
     }
 }
-

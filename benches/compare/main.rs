@@ -80,17 +80,24 @@ fn selected(all: &[Box<dyn Scenario>]) -> Res<Vec<&dyn Scenario>> {
     } else {
         from_args.join(",")
     };
-    let names: Vec<&str> = list.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    let names: Vec<&str> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
     if names.is_empty() {
         return Ok(all.iter().map(|s| s.as_ref()).collect());
     }
     names
         .iter()
         .map(|n| {
-            all.iter().find(|s| s.name() == *n).map(|s| s.as_ref()).ok_or_else(|| {
-                let known: Vec<&str> = all.iter().map(|s| s.name()).collect();
-                format!("unknown scenario {n:?}; known: {}", known.join(", "))
-            })
+            all.iter()
+                .find(|s| s.name() == *n)
+                .map(|s| s.as_ref())
+                .ok_or_else(|| {
+                    let known: Vec<&str> = all.iter().map(|s| s.name()).collect();
+                    format!("unknown scenario {n:?}; known: {}", known.join(", "))
+                })
         })
         .collect()
 }
@@ -189,7 +196,9 @@ fn run() -> Res<()> {
     md.push_str(&results::table(&results));
     let files = write_files(&results, &dir)?;
     if !files.is_empty() {
-        md.push_str("\nLatency distributions (HdrHistogram `.hgrm`) and charts, in `bench-report/`:\n\n");
+        md.push_str(
+            "\nLatency distributions (HdrHistogram `.hgrm`) and charts, in `bench-report/`:\n\n",
+        );
         md.push_str(&files);
     }
     println!("{md}");

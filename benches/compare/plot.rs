@@ -24,6 +24,9 @@ fn register_font() {
     });
 }
 
+/// (server index, round, points (x, latency ms)).
+type Line = (usize, usize, Vec<(f64, f64)>);
+
 const COLORS: [RGBColor; 2] = [RGBColor(200, 40, 40), RGBColor(30, 90, 200)];
 
 /// "99.9%" for the 1/(1-p) axis value `x`.
@@ -37,7 +40,7 @@ fn percentile_label(x: f64) -> String {
 /// Draws the case's distributions (every round of both servers) into `path`.
 pub fn percentiles(case: &Case, title: &str, path: &Path) -> Res<()> {
     register_font();
-    let mut lines: Vec<(usize, usize, Vec<(f64, f64)>)> = Vec::new();
+    let mut lines: Vec<Line> = Vec::new();
     let (mut xmax, mut ymax) = (10.0f64, 0.0f64);
     for (si, samples) in case.samples.iter().enumerate() {
         for (round, s) in samples.iter().enumerate() {
@@ -87,9 +90,9 @@ pub fn percentiles(case: &Case, title: &str, path: &Path) -> Res<()> {
             .draw_series(LineSeries::new(pts, color.stroke_width(2)))
             .map_err(|e| err(&e))?;
         if round == 0 {
-            series
-                .label(SERVERS[si])
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(3)));
+            series.label(SERVERS[si]).legend(move |(x, y)| {
+                PathElement::new([(x, y), (x + 20, y)], color.stroke_width(3))
+            });
         }
     }
     chart

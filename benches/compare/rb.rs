@@ -121,7 +121,9 @@ pub fn run(server: &Server, args: &[String], limit: Duration) -> Res<Vec<RbTest>
 }
 
 fn nums(s: &str) -> Vec<f64> {
-    s.split_whitespace().filter_map(|w| w.parse().ok()).collect()
+    s.split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect()
 }
 
 /// `50.000% <= 0.367 milliseconds (cumulative count 52018)` -> (0.367, 52018).
@@ -138,7 +140,12 @@ pub fn parse(text: &str) -> Res<Vec<RbTest>> {
     let mut points = Vec::new();
     let mut summary_next = false;
     let finish = |t: &mut RbTest, points: &mut Vec<(f64, u64)>| {
-        t.dist = Dist::from_points(std::mem::take(points), t.requests, t.summary[0], t.summary[5]);
+        t.dist = Dist::from_points(
+            std::mem::take(points),
+            t.requests,
+            t.summary[0],
+            t.summary[5],
+        );
     };
     for l in text.lines() {
         if let Some(e) = l.strip_prefix("Error from server: ") {
@@ -161,7 +168,10 @@ pub fn parse(text: &str) -> Res<Vec<RbTest>> {
                 server_peak_rss: 0,
             });
         } else if let Some(t) = tests.last_mut() {
-            if let Some(n) = l.strip_suffix(" seconds").and_then(|_| l.split_once(" requests completed")) {
+            if let Some(n) = l
+                .strip_suffix(" seconds")
+                .and_then(|_| l.split_once(" requests completed"))
+            {
                 t.requests = n.0.trim().parse().unwrap_or(0);
             } else if let Some(p) = point(l) {
                 points.push(p);
@@ -181,8 +191,14 @@ pub fn parse(text: &str) -> Res<Vec<RbTest>> {
     if let Some(t) = tests.last_mut() {
         finish(t, &mut points);
     }
-    if let Some(t) = tests.iter().find(|t| t.requests == 0 || t.dist.points.is_empty()) {
-        return Err(format!("could not read redis-benchmark's report of {}: {text}", t.name));
+    if let Some(t) = tests
+        .iter()
+        .find(|t| t.requests == 0 || t.dist.points.is_empty())
+    {
+        return Err(format!(
+            "could not read redis-benchmark's report of {}: {text}",
+            t.name
+        ));
     }
     Ok(tests)
 }

@@ -117,7 +117,11 @@ pub fn table(results: &Results) -> String {
             };
             let (r, s) = (vals(0), vals(1));
             let ratio = stats(&s).0 / stats(&r).0;
-            let arrow = if lower_is_better(metric) { "↓" } else { "↑" };
+            let arrow = if lower_is_better(metric) {
+                "↓"
+            } else {
+                "↑"
+            };
             md.push_str(&format!(
                 "| {} | {label} | {metric} {arrow} | {} | {} | {} |\n",
                 c.scenario,

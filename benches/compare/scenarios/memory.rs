@@ -18,7 +18,10 @@ impl Scenario for Memory {
     }
 
     fn about(&self, s: &Settings) -> String {
-        format!("RSS delta of `DEBUG POPULATE {}` on fresh servers", s.populate)
+        format!(
+            "RSS delta of `DEBUG POPULATE {}` on fresh servers",
+            s.populate
+        )
     }
 
     fn run(&self, kit: &Kit, out: &mut Results) -> Res<()> {

@@ -43,7 +43,11 @@ pub struct Kit {
 impl Kit {
     /// A fresh redis-server and shardis (`--shards N`), in [`SERVERS`] order.
     pub fn start_pair(&self) -> Res<[Server; 2]> {
-        let redis = procs::start("redis", std::path::Path::new(&procs::tool("redis-server")), &[])?;
+        let redis = procs::start(
+            "redis",
+            std::path::Path::new(&procs::tool("redis-server")),
+            &[],
+        )?;
         let shardis = procs::start(
             "shardis",
             &self.shardis,
@@ -74,7 +78,10 @@ pub fn rb_sample(t: &RbTest) -> Sample {
             ("p99 ms", d.quantile(0.99)),
             ("p99.9 ms", d.quantile(0.999)),
             ("max ms", t.summary[5]),
-            ("CPU µs/req", t.server_cpu_us as f64 / t.requests.max(1) as f64),
+            (
+                "CPU µs/req",
+                t.server_cpu_us as f64 / t.requests.max(1) as f64,
+            ),
             ("peak RSS MB", t.server_peak_rss as f64 / 1_048_576.0),
         ],
         dist: Some(t.dist.clone()),
@@ -84,7 +91,12 @@ pub fn rb_sample(t: &RbTest) -> Sample {
 
 /// Runs the cases on one pair of servers for every round (redis, then shardis, per case)
 /// and records each test.
-pub fn run_rb_cases(kit: &Kit, scenario: &'static str, cases: &[RbCase], out: &mut Results) -> Res<()> {
+pub fn run_rb_cases(
+    kit: &Kit,
+    scenario: &'static str,
+    cases: &[RbCase],
+    out: &mut Results,
+) -> Res<()> {
     let servers = kit.start_pair()?;
     let limit = Duration::from_secs(1800);
     for round in 0..kit.settings.rounds {

@@ -14,7 +14,15 @@ impl SetGet {
                 cases.push(RbCase {
                     label: format!("{} -c 50 -P {p}", t.to_uppercase()),
                     args: args(&[
-                        "-t", t, "-c", "50", "-P", &p.to_string(), "-r", "1000000", "-n",
+                        "-t",
+                        t,
+                        "-c",
+                        "50",
+                        "-P",
+                        &p.to_string(),
+                        "-r",
+                        "1000000",
+                        "-n",
                         &n.to_string(),
                     ]),
                 });
