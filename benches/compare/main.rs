@@ -22,6 +22,7 @@
 
 mod client;
 mod dist;
+mod loadgen;
 mod plot;
 mod procs;
 mod rb;
@@ -194,6 +195,9 @@ fn run() -> Res<()> {
     }
     md.push('\n');
     md.push_str(&results::table(&results));
+    for sc in &chosen {
+        md.push_str(&sc.notes(&results));
+    }
     let files = write_files(&results, &dir)?;
     if !files.is_empty() {
         md.push_str(

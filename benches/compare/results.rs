@@ -64,7 +64,7 @@ pub fn stats(v: &[f64]) -> (f64, f64, f64) {
     (mid, s[0], s[s.len() - 1])
 }
 
-fn fmt_num(x: f64) -> String {
+pub fn fmt_num(x: f64) -> String {
     if x.abs() >= 1000.0 {
         format!("{x:.0}")
     } else if x.abs() >= 10.0 {

@@ -12,6 +12,7 @@ mod suite;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::loadgen;
 use crate::procs::{self, Server};
 use crate::rb::{self, RbTest};
 use crate::results::{Results, Sample, SERVERS};
@@ -23,6 +24,10 @@ pub trait Scenario {
     /// One line for the report: what runs and how.
     fn about(&self, s: &Settings) -> String;
     fn run(&self, kit: &Kit, out: &mut Results) -> Res<()>;
+    /// Markdown the scenario adds after the ratio table (e.g. cross-checks).
+    fn notes(&self, _results: &Results) -> String {
+        String::new()
+    }
 }
 
 pub fn all() -> Vec<Box<dyn Scenario>> {
@@ -57,11 +62,19 @@ impl Kit {
     }
 }
 
-/// A redis-benchmark invocation; `label` names its case (with several tests in one
+/// What produces the load of a case.
+pub enum Driver {
+    /// redis-benchmark with these arguments (after `-p <port> -e`).
+    Rb(Vec<String>),
+    /// Our own one-connection load generator ([`crate::loadgen`]): command, requests.
+    Own(&'static str, u64),
+}
+
+/// One invocation; `label` names its case (with several redis-benchmark tests in one
 /// invocation, each test's name is appended).
 pub struct RbCase {
     pub label: String,
-    pub args: Vec<String>,
+    pub driver: Driver,
 }
 
 pub fn args(words: &[&str]) -> Vec<String> {
@@ -102,7 +115,10 @@ pub fn run_rb_cases(
     for round in 0..kit.settings.rounds {
         for case in cases {
             for server in &servers {
-                let tests = rb::run(server, &case.args, limit)?;
+                let tests = match &case.driver {
+                    Driver::Rb(args) => rb::run(server, args, limit)?,
+                    Driver::Own(command, n) => vec![loadgen::run(server, command, *n)?],
+                };
                 for t in &tests {
                     let label = if tests.len() == 1 {
                         case.label.clone()

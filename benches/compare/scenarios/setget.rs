@@ -1,6 +1,6 @@
 //! SET and GET throughput, `-c 50 -r 1000000`, without pipelining and at `-P 16`.
 
-use super::{args, run_rb_cases, Kit, RbCase, Scenario};
+use super::{args, run_rb_cases, Driver, Kit, RbCase, Scenario};
 use crate::results::Results;
 use crate::{Res, Settings};
 
@@ -13,7 +13,7 @@ impl SetGet {
             for t in ["set", "get"] {
                 cases.push(RbCase {
                     label: format!("{} -c 50 -P {p}", t.to_uppercase()),
-                    args: args(&[
+                    driver: Driver::Rb(args(&[
                         "-t",
                         t,
                         "-c",
@@ -24,7 +24,7 @@ impl SetGet {
                         "1000000",
                         "-n",
                         &n.to_string(),
-                    ]),
+                    ])),
                 });
             }
         }

@@ -3,7 +3,7 @@
 //! commands shardis does not have yet show "error replies" in the report: their numbers
 //! time error replies, not the command.
 
-use super::{args, run_rb_cases, Kit, RbCase, Scenario};
+use super::{args, run_rb_cases, Driver, Kit, RbCase, Scenario};
 use crate::results::Results;
 use crate::{Res, Settings};
 
@@ -21,7 +21,7 @@ impl Scenario for Suite {
     fn run(&self, kit: &Kit, out: &mut Results) -> Res<()> {
         let case = RbCase {
             label: String::new(),
-            args: args(&["-n", &kit.settings.n_suite.to_string(), "-c", "50"]),
+            driver: Driver::Rb(args(&["-n", &kit.settings.n_suite.to_string(), "-c", "50"])),
         };
         run_rb_cases(kit, self.name(), &[case], out)
     }
