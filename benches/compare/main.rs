@@ -13,7 +13,7 @@
 //! redis-server with the same settings (loopback, free ports, no persistence) and runs its
 //! cases with redis then shardis inside every round, so drifts of this shared machine hit
 //! both alike. Per run: throughput and the client-side latency distribution from
-//! redis-benchmark's full report, server CPU per request (utime+stime from /proc), peak
+//! redis-benchmark's full report, server CPU per request (on-CPU time of all its threads from /proc), peak
 //! RSS (VmHWM, reset before each run). Output in `bench-report/`: `report.md` (medians and
 //! min–max over rounds, shardis/redis ratios), `<scenario>/<case>.<server>.r<round>.hgrm`
 //! percentile distributions, `<scenario>/<case>.png` latency-by-percentile charts. Every
@@ -179,7 +179,7 @@ fn run() -> Res<()> {
     md.push_str(&format!(
         "{} round(s){}, shardis `--shards {}` ({}), {}, {}, {} cores. Each cell: median \
          (min–max) over rounds; ↑ higher is better, ↓ lower is better. Latencies are \
-         client-side (redis-benchmark), CPU µs/req is the server's utime+stime per request, \
+         client-side (redis-benchmark), CPU µs/req is the server's on-CPU time (all threads) per request, \
          peak RSS is the server's VmHWM during the run.\n\n",
         s.rounds,
         if s.quick { " (BENCH_QUICK)" } else { "" },

@@ -201,8 +201,13 @@ pub fn start(name: &'static str, program: &Path, extra: &[&str]) -> Res<Server> 
     }
 }
 
-/// utime+stime of a process, in microseconds.
+/// CPU time a process has used (user + system, all threads), in microseconds: the sum of
+/// the threads' `schedstat` run times (ns resolution; every server thread lives as long
+/// as the server), else utime+stime from `stat` (clock ticks, 10 ms).
 pub fn cpu_us(pid: u32) -> Res<u64> {
+    if let Some(us) = schedstat_us(pid) {
+        return Ok(us);
+    }
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| e.to_string())?;
     // Fields after the command name (which may contain spaces) start at state (field 3);
     // utime and stime are fields 14 and 15.
@@ -217,6 +222,16 @@ pub fn cpu_us(pid: u32) -> Res<u64> {
     // SAFETY: sysconf only reads a system constant.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
     Ok(ticks * 1_000_000 / hz)
+}
+
+fn schedstat_us(pid: u32) -> Option<u64> {
+    let mut ns = 0u64;
+    for t in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let path = t.ok()?.path().join("schedstat");
+        let text = std::fs::read_to_string(path).ok()?;
+        ns += text.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(ns / 1000)
 }
 
 fn status_kb(pid: u32, field: &str) -> Res<u64> {

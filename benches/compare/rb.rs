@@ -1,7 +1,7 @@
 //! Runs `redis-benchmark` against one server and reads its full (not `-q`, not `--csv`)
 //! report: per test the request count, throughput, latency summary, the "Latency by
-//! percentile distribution" and "Cumulative distribution of latencies" points, and any
-//! "Error from server" lines (`-e`).
+//! percentile distribution" and "Cumulative distribution of latencies" points. A run that
+//! got an error reply fails: redis-benchmark 7.0 exits at the first one ([`server_error`]).
 //!
 //! Server CPU and peak RSS are taken per test: redis-benchmark flushes a test's
 //! `====== NAME ======` header the moment the test ends, so the thread reading its stdout
@@ -26,7 +26,7 @@ pub struct RbTest {
     /// avg, min, p50, p95, p99, max (ms), redis-benchmark's summary line.
     pub summary: [f64; 6],
     pub dist: Dist,
-    /// Error replies seen (redis-benchmark shows at most one a second).
+    /// "Error from server" lines (7.0 exits at the first error reply, so a failed run).
     pub errors: Vec<String>,
     pub server_cpu_us: u64,
     /// VmHWM at the end of the test (reset before it when the kernel allows).
@@ -39,14 +39,14 @@ struct Boundary {
     peak_rss: u64,
 }
 
-/// Runs `redis-benchmark -p <port> -e <args>` (bounded by `limit`) and returns its tests.
+/// Runs `redis-benchmark -p <port> <args>` (bounded by `limit`) and returns its tests.
 pub fn run(server: &Server, args: &[String], limit: Duration) -> Res<Vec<RbTest>> {
     let pid = server.pid();
     procs::reset_peak_rss(pid);
     let cpu0 = procs::cpu_us(pid)?;
     let mut child = Guard::spawn(
         Command::new(procs::tool("redis-benchmark"))
-            .args(["-p", &server.port.to_string(), "-e"])
+            .args(["-p", &server.port.to_string()])
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -118,6 +118,13 @@ pub fn run(server: &Server, args: &[String], limit: Duration) -> Res<Vec<RbTest>
         prev = b.cpu_us;
     }
     Ok(tests)
+}
+
+/// The error reply that made redis-benchmark exit (7.0 stops at the first one), if that
+/// is why a run failed.
+pub fn server_error(run_error: &str) -> Option<&str> {
+    let (_, rest) = run_error.split_once("Error from server: ")?;
+    Some(rest.lines().next().unwrap_or("").trim())
 }
 
 fn nums(s: &str) -> Vec<f64> {

@@ -75,6 +75,9 @@ pub fn fmt_num(x: f64) -> String {
 }
 
 fn cell(v: &[f64]) -> String {
+    if v.is_empty() {
+        return "–".into();
+    }
     let (m, lo, hi) = stats(v);
     if v.len() <= 1 {
         fmt_num(m)
@@ -95,14 +98,26 @@ pub fn table(results: &Results) -> String {
         "| scenario | case | metric | redis | shardis | shardis/redis |\n|---|---|---|---|---|---|\n",
     );
     for c in &results.cases {
-        let Some(first) = c.samples[0].first().or(c.samples[1].first()) else {
+        let Some(first) = c.samples.iter().flatten().find(|s| !s.metrics.is_empty()) else {
+            let notes: Vec<&str> = c
+                .samples
+                .iter()
+                .flatten()
+                .filter_map(|s| s.note.as_deref())
+                .collect();
+            md.push_str(&format!(
+                "| {} | {} ⚠ {} | – | – | – | – |\n",
+                c.scenario,
+                c.label,
+                notes.first().unwrap_or(&"no data")
+            ));
             continue;
         };
         let notes: Vec<&str> = c
             .samples
             .iter()
-            .zip(SERVERS)
-            .flat_map(|(v, _)| v.iter().filter_map(|s| s.note.as_deref()))
+            .flatten()
+            .filter_map(|s| s.note.as_deref())
             .collect();
         let mut label = c.label.clone();
         if let Some(n) = notes.first() {

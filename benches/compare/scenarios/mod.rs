@@ -60,11 +60,16 @@ impl Kit {
         )?;
         Ok([redis, shardis])
     }
+
+    /// How long one redis-benchmark run may take before it counts as stuck.
+    pub fn rb_limit(&self) -> Duration {
+        Duration::from_secs(1800)
+    }
 }
 
 /// What produces the load of a case.
 pub enum Driver {
-    /// redis-benchmark with these arguments (after `-p <port> -e`).
+    /// redis-benchmark with these arguments (after `-p <port>`).
     Rb(Vec<String>),
     /// Our own one-connection load generator ([`crate::loadgen`]): command, requests.
     Own(&'static str, u64),
@@ -102,6 +107,37 @@ pub fn rb_sample(t: &RbTest) -> Sample {
     }
 }
 
+/// Adds redis-benchmark's (or the load generator's) tests of one run to the results and
+/// prints a progress line for each.
+pub fn record(
+    scenario: &'static str,
+    round: usize,
+    label: &str,
+    server: &Server,
+    tests: &[RbTest],
+    out: &mut Results,
+) {
+    for t in tests {
+        let label = if tests.len() == 1 && !label.is_empty() {
+            label.to_string()
+        } else {
+            format!("{label}{}", t.name)
+        };
+        let s = rb_sample(t);
+        eprintln!(
+            "[{scenario} round {}] {label:<34} {:<7} {:>9.0} rps  p50 {:.3}  p99 {:.3}  p99.9 {:.3} ms  {:.2} µs CPU/req",
+            round + 1,
+            server.name,
+            t.rps,
+            s.metrics[1].1,
+            s.metrics[2].1,
+            s.metrics[3].1,
+            s.metrics[5].1,
+        );
+        out.add(scenario, &label, server.name, s);
+    }
+}
+
 /// Runs the cases on one pair of servers for every round (redis, then shardis, per case)
 /// and records each test.
 pub fn run_rb_cases(
@@ -111,34 +147,14 @@ pub fn run_rb_cases(
     out: &mut Results,
 ) -> Res<()> {
     let servers = kit.start_pair()?;
-    let limit = Duration::from_secs(1800);
     for round in 0..kit.settings.rounds {
         for case in cases {
             for server in &servers {
                 let tests = match &case.driver {
-                    Driver::Rb(args) => rb::run(server, args, limit)?,
+                    Driver::Rb(args) => rb::run(server, args, kit.rb_limit())?,
                     Driver::Own(command, n) => vec![loadgen::run(server, command, *n)?],
                 };
-                for t in &tests {
-                    let label = if tests.len() == 1 {
-                        case.label.clone()
-                    } else {
-                        format!("{}{}", case.label, t.name)
-                    };
-                    let s = rb_sample(t);
-                    eprintln!(
-                        "[{scenario} round {}] {label:<34} {:<7} {:>9.0} rps  p50 {:.3}  p99 {:.3}  p99.9 {:.3} ms  {:.2} µs CPU/req{}",
-                        round + 1,
-                        server.name,
-                        t.rps,
-                        s.metrics[1].1,
-                        s.metrics[2].1,
-                        s.metrics[3].1,
-                        s.metrics[5].1,
-                        if t.errors.is_empty() { "" } else { "  (error replies)" },
-                    );
-                    out.add(scenario, &label, server.name, s);
-                }
+                record(scenario, round, &case.label, server, &tests, out);
             }
         }
     }
