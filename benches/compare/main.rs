@@ -194,10 +194,12 @@ fn run() -> Res<()> {
         md.push_str(&format!("- `{}`: {}\n", sc.name(), sc.about(s)));
     }
     md.push('\n');
-    md.push_str(&results::table(&results));
+    md.push_str(&results::ratio_tables(&results));
     for sc in &chosen {
         md.push_str(&sc.notes(&results));
     }
+    md.push_str("\n## All values\n\n");
+    md.push_str(&results::detail_table(&results));
     let files = write_files(&results, &dir)?;
     if !files.is_empty() {
         md.push_str(

@@ -17,6 +17,8 @@ use crate::dist::Dist;
 use crate::procs::{self, Guard, Server};
 use crate::Res;
 
+const STDBUF: &str = "/usr/bin/stdbuf";
+
 /// One redis-benchmark test's results on one server.
 #[derive(Debug, Clone)]
 pub struct RbTest {
@@ -44,9 +46,20 @@ pub fn run(server: &Server, args: &[String], limit: Duration) -> Res<Vec<RbTest>
     let pid = server.pid();
     procs::reset_peak_rss(pid);
     let cpu0 = procs::cpu_us(pid)?;
+    // redis-benchmark's stdout is a pipe, so fully buffered: a test's header would reach
+    // us only with the next progress line's flush (every 250 ms) or at exit, and the CPU
+    // of two short tests would blur. Line buffering (coreutils' stdbuf) delivers each
+    // header as it is printed.
+    let rb = procs::tool("redis-benchmark");
+    let mut cmd = if std::path::Path::new(STDBUF).exists() {
+        let mut c = Command::new(STDBUF);
+        c.args(["-oL", &rb]);
+        c
+    } else {
+        Command::new(&rb)
+    };
     let mut child = Guard::spawn(
-        Command::new(procs::tool("redis-benchmark"))
-            .args(["-p", &server.port.to_string()])
+        cmd.args(["-p", &server.port.to_string()])
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -124,7 +137,12 @@ pub fn run(server: &Server, args: &[String], limit: Duration) -> Res<Vec<RbTest>
 /// is why a run failed.
 pub fn server_error(run_error: &str) -> Option<&str> {
     let (_, rest) = run_error.split_once("Error from server: ")?;
-    Some(rest.lines().next().unwrap_or("").trim())
+    let line = rest.lines().next().unwrap_or("").trim();
+    Some(
+        line.split(", with args beginning with")
+            .next()
+            .unwrap_or(line),
+    )
 }
 
 fn nums(s: &str) -> Vec<f64> {

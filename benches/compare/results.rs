@@ -91,62 +91,106 @@ fn lower_is_better(metric: &str) -> bool {
     !metric.starts_with("rps")
 }
 
-/// The ratio table: one row per case and metric, median (min–max) over rounds per server,
-/// and shardis/redis of the medians.
-pub fn table(results: &Results) -> String {
+/// The metric values of one server's samples of a case, by metric index.
+fn values(c: &Case, server: usize, metric: usize) -> Vec<f64> {
+    c.samples[server]
+        .iter()
+        .filter_map(|s| s.metrics.get(metric).map(|m| m.1))
+        .collect()
+}
+
+/// shardis/redis of the medians, or "–".
+fn ratio(c: &Case, metric: usize) -> String {
+    let r = stats(&values(c, 1, metric)).0 / stats(&values(c, 0, metric)).0;
+    if r.is_finite() {
+        format!("{r:.2}")
+    } else {
+        "–".into()
+    }
+}
+
+/// The metric names of a case, from a sample that has them; None when no server could
+/// run it.
+fn metric_names(c: &Case) -> Option<Vec<&'static str>> {
+    let s = c.samples.iter().flatten().find(|s| !s.metrics.is_empty())?;
+    Some(s.metrics.iter().map(|m| m.0).collect())
+}
+
+/// The case's label, with the first note (e.g. an error reply) after it.
+fn label(c: &Case) -> String {
+    match c.samples.iter().flatten().find_map(|s| s.note.as_deref()) {
+        Some(n) => format!("{} ⚠ {n}", c.label),
+        None => c.label.clone(),
+    }
+}
+
+/// The ratio tables: per scenario, one row per case and one shardis/redis column per
+/// metric (ratios of the medians over rounds).
+pub fn ratio_tables(results: &Results) -> String {
+    let mut md = String::new();
+    let mut scenarios: Vec<&str> = results.cases.iter().map(|c| c.scenario).collect();
+    scenarios.dedup();
+    for sc in scenarios {
+        let cases: Vec<&Case> = results.cases.iter().filter(|c| c.scenario == sc).collect();
+        let Some(names) = cases.iter().find_map(|c| metric_names(c)) else {
+            continue;
+        };
+        md.push_str(&format!("\n### {sc}: shardis/redis\n\n| case |"));
+        for n in &names {
+            let arrow = if lower_is_better(n) { "↓" } else { "↑" };
+            md.push_str(&format!(" {n} {arrow} |"));
+        }
+        md.push_str(&format!("\n|---|{}\n", "---|".repeat(names.len())));
+        for c in cases {
+            md.push_str(&format!("| {} |", label(c)));
+            for mi in 0..names.len() {
+                md.push_str(&format!(" {} |", ratio(c, mi)));
+            }
+            md.push('\n');
+        }
+    }
+    md
+}
+
+/// Every value: one row per case and metric, median (min–max) over rounds per server.
+pub fn detail_table(results: &Results) -> String {
     let mut md = String::from(
         "| scenario | case | metric | redis | shardis | shardis/redis |\n|---|---|---|---|---|---|\n",
     );
     for c in &results.cases {
-        let Some(first) = c.samples.iter().flatten().find(|s| !s.metrics.is_empty()) else {
-            let notes: Vec<&str> = c
-                .samples
-                .iter()
-                .flatten()
-                .filter_map(|s| s.note.as_deref())
-                .collect();
+        let Some(names) = metric_names(c) else {
             md.push_str(&format!(
-                "| {} | {} ⚠ {} | – | – | – | – |\n",
+                "| {} | {} | – | – | – | – |\n",
                 c.scenario,
-                c.label,
-                notes.first().unwrap_or(&"no data")
+                label(c)
             ));
             continue;
         };
-        let notes: Vec<&str> = c
-            .samples
+        if c.samples
             .iter()
-            .flatten()
-            .filter_map(|s| s.note.as_deref())
-            .collect();
-        let mut label = c.label.clone();
-        if let Some(n) = notes.first() {
-            label.push_str(&format!(" ⚠ {n}"));
+            .any(|v| v.iter().all(|s| s.metrics.is_empty()))
+        {
+            // One server could not run it: its numbers alone are no comparison.
+            md.push_str(&format!(
+                "| {} | {} | – | – | – | – |\n",
+                c.scenario,
+                label(c)
+            ));
+            continue;
         }
-        for (mi, (metric, _)) in first.metrics.iter().enumerate() {
-            let vals = |si: usize| -> Vec<f64> {
-                c.samples[si]
-                    .iter()
-                    .filter_map(|s| s.metrics.get(mi).map(|m| m.1))
-                    .collect()
-            };
-            let (r, s) = (vals(0), vals(1));
-            let ratio = stats(&s).0 / stats(&r).0;
+        for (mi, metric) in names.iter().enumerate() {
             let arrow = if lower_is_better(metric) {
                 "↓"
             } else {
                 "↑"
             };
             md.push_str(&format!(
-                "| {} | {label} | {metric} {arrow} | {} | {} | {} |\n",
+                "| {} | {} | {metric} {arrow} | {} | {} | {} |\n",
                 c.scenario,
-                cell(&r),
-                cell(&s),
-                if ratio.is_finite() {
-                    format!("{ratio:.2}")
-                } else {
-                    "–".into()
-                }
+                c.label,
+                cell(&values(c, 0, mi)),
+                cell(&values(c, 1, mi)),
+                ratio(c, mi)
             ));
         }
     }

@@ -53,7 +53,7 @@ impl Scenario for Latency {
 
     fn notes(&self, results: &Results) -> String {
         let mut md = String::from(
-            "\nClient check (`latency`): the same server measured by redis-benchmark and by \
+            "\n### latency: client check\n\nThe same server measured by redis-benchmark and by \
              the hdr client; medians over rounds. redis-benchmark records µs, the hdr client \
              ns, both at 3 significant digits.\n\n\
              | case | server | metric | redis-benchmark | hdr client | hdr/rb |\n|---|---|---|---|---|---|\n",
