@@ -155,6 +155,7 @@ fn write_files(results: &Results, dir: &Path) -> Res<String> {
 
 fn run() -> Res<()> {
     procs::install_signal_handlers();
+    procs::remove_stale_scratch_dirs();
     let all = scenarios::all();
     let chosen = selected(&all)?;
     let kit = Kit {

@@ -70,6 +70,7 @@ pub fn percentiles(case: &Case, title: &str, path: &Path) -> Res<()> {
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 22))
         .margin(15)
+        .margin_right(50)
         .x_label_area_size(45)
         .y_label_area_size(65)
         .build_cartesian_2d((1.0..xmax).log_scale(), 0.0..ymax)

@@ -60,6 +60,26 @@ pub fn install_signal_handlers() {
     }
 }
 
+/// Removes scratch directories (`shardis-bench-<server>-<port>-<pid>`) of earlier runs
+/// whose runner is gone: a runner stopped by a signal exits without its destructors.
+pub fn remove_stale_scratch_dirs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix("shardis-bench-") else {
+            continue;
+        };
+        let pid = rest.rsplit('-').next().and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
 /// A child process, killed (SIGKILL) and reaped when dropped.
 pub struct Guard(pub Child);
 
