@@ -48,16 +48,18 @@ pub struct Kit {
 impl Kit {
     /// A fresh redis-server and shardis (`--shards N`), in [`SERVERS`] order.
     pub fn start_pair(&self) -> Res<[Server; 2]> {
-        let redis = procs::start(
-            "redis",
-            std::path::Path::new(&procs::tool("redis-server")),
-            &[],
-        )?;
-        let shardis = procs::start(
-            "shardis",
-            &self.shardis,
-            &["--shards", &self.settings.shards.to_string()],
-        )?;
+        self.start_pair_with(&[])
+    }
+
+    /// Like [`Kit::start_pair`], with more options for both servers (e.g. a snapshot or
+    /// replication scenario's settings).
+    pub fn start_pair_with(&self, extra: &[&str]) -> Res<[Server; 2]> {
+        let redis_server = procs::tool("redis-server");
+        let redis = procs::start("redis", std::path::Path::new(&redis_server), extra)?;
+        let shards = self.settings.shards.to_string();
+        let mut shardis_args = vec!["--shards", shards.as_str()];
+        shardis_args.extend_from_slice(extra);
+        let shardis = procs::start("shardis", &self.shardis, &shardis_args)?;
         Ok([redis, shardis])
     }
 
