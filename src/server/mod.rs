@@ -10,6 +10,7 @@
 pub mod batch;
 pub mod client;
 pub mod conn;
+pub mod io;
 pub mod log;
 pub mod oneshot;
 pub mod shard;
@@ -164,6 +165,7 @@ async fn run_shard(
         glommio::spawn_local(shard.clone().serve_replies(rx)).detach();
     }
     glommio::spawn_local(active_expiry(shard.clone())).detach();
+    glommio::spawn_local(shard.poller.clone().run()).detach();
     let (port, binds) = {
         let c = shard.config();
         (c.port, c.bind.clone())

@@ -99,6 +99,8 @@ pub struct ShardCtx {
     config_version: Cell<u64>,
     /// Commands executed on this shard (INFO `total_commands_processed`).
     pub commands_processed: Cell<u64>,
+    /// Readiness of this shard's client sockets ([`super::io`]).
+    pub(crate) poller: Rc<super::io::Poller>,
 }
 
 impl ShardCtx {
@@ -122,6 +124,7 @@ impl ShardCtx {
             config_version: Cell::new(global.config_version.load(Ordering::Acquire)),
             config: RefCell::new(config),
             commands_processed: Cell::new(0),
+            poller: Rc::new(super::io::Poller::new().expect("epoll_create1")),
             global,
         }
     }
