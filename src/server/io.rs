@@ -155,9 +155,7 @@ impl Poller {
     /// Takes the ready events without blocking, signals their sockets, returns how many.
     fn drain(&self, events: &mut [libc::epoll_event]) -> usize {
         // SAFETY: `events` is a valid buffer of `events.len()` entries.
-        let n = unsafe {
-            libc::epoll_wait(self.epfd, events.as_mut_ptr(), events.len() as i32, 0)
-        };
+        let n = unsafe { libc::epoll_wait(self.epfd, events.as_mut_ptr(), events.len() as i32, 0) };
         if n <= 0 {
             return 0;
         }
