@@ -24,14 +24,13 @@ const READ_CHUNK_BYTES: usize = 16 * 1024;
 /// the commands and the protocol error that stopped parsing, if any.
 fn take_requests(inbuf: &mut BytesMut, max_bulk_len: usize) -> (Vec<Vec<Bytes>>, Option<String>) {
     let mut consumed = 0;
-    let mut found: Vec<Request> = Vec::new();
-    let mut offsets = Vec::new();
+    // (request, its offset in the consumed bytes)
+    let mut found: Vec<(Request, usize)> = Vec::new();
     let mut error = None;
     while consumed < inbuf.len() {
         match parse_request(&inbuf[consumed..], max_bulk_len) {
             Ok(Some((req, used))) => {
-                offsets.push(consumed);
-                found.push(req);
+                found.push((req, consumed));
                 consumed += used;
             }
             Ok(None) => break,
@@ -41,9 +40,13 @@ fn take_requests(inbuf: &mut BytesMut, max_bulk_len: usize) -> (Vec<Vec<Bytes>>,
             }
         }
     }
+    if found.is_empty() {
+        // Nothing complete (a partial request, or a protocol error at the front).
+        return (Vec::new(), error);
+    }
     let frozen = inbuf.split_to(consumed).freeze();
     let mut cmds = Vec::with_capacity(found.len());
-    for (req, base) in found.into_iter().zip(offsets) {
+    for (req, base) in found {
         match req {
             Request::Multibulk(ranges) => cmds.push(
                 ranges
