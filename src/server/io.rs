@@ -40,13 +40,20 @@ const EVENTS_PER_WAIT: usize = 256;
 pub struct ConnIo {
     pub fd: RawFd,
     ready: Cell<bool>,
+    /// The peer shut down (or the socket failed): sticky, every wait ends at once so the
+    /// next `recv` sees the EOF or error even if it arrived together with the last data
+    /// (an edge-triggered socket raises no new event after that).
+    hup: Cell<bool>,
     waker: RefCell<Option<Waker>>,
     token: Cell<usize>,
 }
 
 impl ConnIo {
     /// Marks the socket as worth a `recv` and wakes its task.
-    fn signal(&self) {
+    fn signal(&self, events: u32) {
+        if events & (libc::EPOLLRDHUP | libc::EPOLLHUP | libc::EPOLLERR) as u32 != 0 {
+            self.hup.set(true);
+        }
         self.ready.set(true);
         if let Some(w) = self.waker.borrow_mut().take() {
             w.wake();
@@ -55,7 +62,7 @@ impl ConnIo {
 
     /// Takes the readiness flag: true when a `recv` may find data (the caller then reads).
     pub fn take_ready(&self) -> bool {
-        self.ready.replace(false)
+        self.ready.replace(false) || self.hup.get()
     }
 
     /// Keeps the socket ready (a read filled the whole buffer: more may be queued).
@@ -66,7 +73,7 @@ impl ConnIo {
     /// Resolves when the poller reports the socket readable (or hung up).
     pub async fn readable(&self) {
         poll_fn(|cx| {
-            if self.ready.get() {
+            if self.ready.get() || self.hup.get() {
                 Poll::Ready(())
             } else {
                 let mut w = self.waker.borrow_mut();
@@ -109,6 +116,7 @@ impl Poller {
         let io = Rc::new(ConnIo {
             fd,
             ready: Cell::new(true),
+            hup: Cell::new(false),
             waker: RefCell::new(None),
             token: Cell::new(0),
         });
@@ -163,7 +171,7 @@ impl Poller {
         for ev in &events[..n as usize] {
             let token = ev.u64 as usize;
             if let Some(Some(io)) = slots.get(token) {
-                io.signal();
+                io.signal(ev.events);
             }
         }
         n as usize

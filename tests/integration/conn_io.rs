@@ -107,3 +107,21 @@ fn an_idle_client_is_closed_after_timeout() {
     assert_eq!(c.cmd(&["PING"]), Value::Simple("PONG".into()));
     assert!(c.is_closed());
 }
+
+#[test]
+fn a_client_that_shuts_down_its_side_gets_its_replies_then_eof() {
+    use std::io::{Read, Write};
+    for shards in [1, 2] {
+        let s = Server::shardis(shards, &[]);
+        let mut sock = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        // Let the server wait for input first, so data and FIN arrive together.
+        std::thread::sleep(Duration::from_millis(100));
+        sock.write_all(b"PING\r\nPING\r\n").unwrap();
+        sock.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut got = Vec::new();
+        sock.read_to_end(&mut got).expect("EOF from the server");
+        assert_eq!(got, b"+PONG\r\n+PONG\r\n");
+    }
+}
