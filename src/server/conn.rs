@@ -1,5 +1,10 @@
 //! The life of one TCP connection on its shard: read, parse every complete request of the
 //! read into one batch, run the batch, write all replies with one write.
+//!
+//! Reads and writes go straight to the socket (`recv`/`send` on the raw fd); readiness
+//! comes from the shard's epoll poller ([`super::io`]), not from glommio's per-read io_uring
+//! polls. glommio's `TcpStream` is kept for accept, socket options, close, and writes that
+//! find the socket buffer full.
 
 use std::net::SocketAddr;
 use std::rc::Rc;
