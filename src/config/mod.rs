@@ -195,7 +195,11 @@ mod tests {
     fn the_example_config_file_loads_without_warnings() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tuning/shardis.conf");
         let (c, loaded) = parse_args(&args(&[path])).unwrap();
-        assert!(loaded.unimplemented.is_empty(), "{:?}", loaded.unimplemented);
+        assert!(
+            loaded.unimplemented.is_empty(),
+            "{:?}",
+            loaded.unimplemented
+        );
         assert_eq!((c.port, c.databases), (6379, 16));
     }
 

@@ -121,6 +121,11 @@ impl Client {
         self.out.clear();
         let now_ms = unix_ms();
         for args in cmds {
+            if self.close_after_reply {
+                // QUIT (or a kill of itself): like Redis, nothing after it in the same read
+                // runs.
+                break;
+            }
             let start = self.out.len();
             let mode_before = self.reply_mode;
             let mut queued_slot = None;

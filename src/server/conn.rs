@@ -1,5 +1,10 @@
 //! The life of one TCP connection on its shard: read, parse every complete request of the
 //! read into one batch, run the batch, write all replies with one write.
+//!
+//! Reads and writes go straight to the socket (`recv`/`send` on the raw fd); readiness
+//! comes from the shard's epoll poller ([`super::io`]), not from glommio's per-read io_uring
+//! polls. glommio's `TcpStream` is kept for accept, socket options, close, and writes that
+//! find the socket buffer full.
 
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -7,10 +12,11 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use futures_lite::AsyncWriteExt;
 use glommio::net::TcpStream;
 
 use super::client::{Client, ClientHandle, ClientInfo, ReplyMode};
+use super::io::ConnIo;
 use super::log;
 use super::shard::{unix_ms, ShardCtx};
 use crate::commands::errors;
@@ -23,14 +29,13 @@ const READ_CHUNK_BYTES: usize = 16 * 1024;
 /// the commands and the protocol error that stopped parsing, if any.
 fn take_requests(inbuf: &mut BytesMut, max_bulk_len: usize) -> (Vec<Vec<Bytes>>, Option<String>) {
     let mut consumed = 0;
-    let mut found: Vec<Request> = Vec::new();
-    let mut offsets = Vec::new();
+    // (request, its offset in the consumed bytes)
+    let mut found: Vec<(Request, usize)> = Vec::new();
     let mut error = None;
     while consumed < inbuf.len() {
         match parse_request(&inbuf[consumed..], max_bulk_len) {
             Ok(Some((req, used))) => {
-                offsets.push(consumed);
-                found.push(req);
+                found.push((req, consumed));
                 consumed += used;
             }
             Ok(None) => break,
@@ -40,9 +45,13 @@ fn take_requests(inbuf: &mut BytesMut, max_bulk_len: usize) -> (Vec<Vec<Bytes>>,
             }
         }
     }
+    if found.is_empty() {
+        // Nothing complete (a partial request, or a protocol error at the front).
+        return (Vec::new(), error);
+    }
     let frozen = inbuf.split_to(consumed).freeze();
     let mut cmds = Vec::with_capacity(found.len());
-    for (req, base) in found.into_iter().zip(offsets) {
+    for (req, base) in found {
         match req {
             Request::Multibulk(ranges) => cmds.push(
                 ranges
@@ -168,13 +177,32 @@ pub async fn serve(shard: Rc<ShardCtx>, mut stream: TcpStream) {
     let _ = stream.close().await;
 }
 
+/// Why waiting for input ended.
+enum Wake {
+    Readable,
+    Killed,
+    IdleTimeout,
+}
+
 async fn run(client: &mut Client, stream: &mut TcpStream) {
+    use std::os::fd::AsRawFd;
+    let shard = client.shard.clone();
+    let io = match shard.poller.register(stream.as_raw_fd()) {
+        Ok(io) => io,
+        Err(e) => {
+            log::warning(&format!("Registering client socket: {e}"));
+            return;
+        }
+    };
+    serve_io(client, stream, &io).await;
+    shard.poller.deregister(&io);
+}
+
+async fn serve_io(client: &mut Client, stream: &mut TcpStream, io: &ConnIo) {
     let shard = client.shard.clone();
     let handle = client.handle.clone();
-    let mut readbuf = vec![0u8; READ_CHUNK_BYTES];
     let mut inbuf = BytesMut::with_capacity(READ_CHUNK_BYTES);
     let mut output = BytesMut::with_capacity(READ_CHUNK_BYTES);
-    let mut timeout_secs = 0;
     loop {
         let (max_bulk, query_limit, idle_timeout) = {
             let c = shard.config();
@@ -184,22 +212,51 @@ async fn run(client: &mut Client, stream: &mut TcpStream) {
                 c.timeout_secs,
             )
         };
-        if idle_timeout != timeout_secs {
-            timeout_secs = idle_timeout;
-            let t = (timeout_secs > 0).then(|| Duration::from_secs(timeout_secs));
-            let _ = stream.set_read_timeout(t);
-        }
-        let read = stream.read(&mut readbuf[..]);
-        let killed = async {
-            handle.killed().await;
-            Ok(0)
-        };
-        match futures_lite::future::or(read, killed).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => inbuf.extend_from_slice(&readbuf[..n]),
-        }
-        if handle.is_killed() {
-            return;
+        // Read: recv on the raw fd while the poller says it may have data, else wait.
+        loop {
+            if handle.is_killed() {
+                return;
+            }
+            if io.take_ready() {
+                if inbuf.capacity() - inbuf.len() < READ_CHUNK_BYTES / 2 {
+                    inbuf.reserve(READ_CHUNK_BYTES);
+                }
+                let spare = inbuf.spare_capacity_mut();
+                let asked = spare.len();
+                match super::io::recv(io.fd, spare) {
+                    Ok(Some(0)) | Err(_) => return,
+                    Ok(Some(n)) => {
+                        // SAFETY: recv initialized the first n bytes of the spare capacity.
+                        unsafe { inbuf.set_len(inbuf.len() + n) };
+                        if n == asked {
+                            io.set_ready();
+                        }
+                        break;
+                    }
+                    Ok(None) => {}
+                }
+            }
+            let readable = async {
+                io.readable().await;
+                Wake::Readable
+            };
+            let killed = async {
+                handle.killed().await;
+                Wake::Killed
+            };
+            let woke = if idle_timeout > 0 {
+                let idle = async {
+                    glommio::timer::sleep(Duration::from_secs(idle_timeout)).await;
+                    Wake::IdleTimeout
+                };
+                futures_lite::future::or(readable, futures_lite::future::or(killed, idle)).await
+            } else {
+                futures_lite::future::or(readable, killed).await
+            };
+            match woke {
+                Wake::Readable => {}
+                Wake::Killed | Wake::IdleTimeout => return,
+            }
         }
         if inbuf.len() > query_limit {
             log::warning(&format!(
@@ -214,7 +271,7 @@ async fn run(client: &mut Client, stream: &mut TcpStream) {
                 let mut info = handle.info.borrow_mut();
                 info.last_interaction_ms = unix_ms();
                 if let Some(last) = cmds.last() {
-                    info.last_cmd = String::from_utf8_lossy(&last[0]).to_ascii_lowercase();
+                    set_last_cmd(&mut info.last_cmd, &last[0]);
                 }
             }
             client.run_batch(cmds, &mut output).await;
@@ -230,7 +287,13 @@ async fn run(client: &mut Client, stream: &mut TcpStream) {
             client.close_after_reply = true;
         }
         if !output.is_empty() {
-            if stream.write_all(&output).await.is_err() {
+            // Write with send(2) on the raw fd; only a full socket buffer falls back to
+            // glommio's readiness wait.
+            let sent = match super::io::send(io.fd, &output) {
+                Ok(n) => n,
+                Err(_) => return,
+            };
+            if sent < output.len() && stream.write_all(&output[sent..]).await.is_err() {
                 return;
             }
             output.clear();
@@ -240,6 +303,15 @@ async fn run(client: &mut Client, stream: &mut TcpStream) {
         }
         handle.info.borrow_mut().query_buf_bytes = inbuf.len();
     }
+}
+
+/// Records the command name for CLIENT LIST, lowercase, without allocating when it is the
+/// same command as last time (the common case).
+fn set_last_cmd(last: &mut String, name: &[u8]) {
+    if last.len() == name.len() && last.as_bytes().eq_ignore_ascii_case(name) {
+        return;
+    }
+    *last = String::from_utf8_lossy(name).to_ascii_lowercase();
 }
 
 #[cfg(test)]

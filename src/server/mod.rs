@@ -3,13 +3,15 @@
 //! `start` spawns one glommio executor per shard, each pinned to a core. Every shard binds
 //! the listening address with SO_REUSEPORT (glommio sets it), so the kernel spreads
 //! connections over the shards and a connection lives on the shard that accepted it. Shards
-//! talk over two bounded channel meshes ([`shard`]). The main thread only waits: for the
-//! shards to be listening (then it logs "Ready to accept connections"), and for a signal or
-//! SHUTDOWN (then it exits the process).
+//! talk over two bounded channel meshes ([`shard`]). Each shard also runs a poller task
+//! that drives its client sockets through one epoll instance ([`io`]). The main thread only
+//! waits: for the shards to be listening (then it logs "Ready to accept connections"), and
+//! for a signal or SHUTDOWN (then it exits the process).
 
 pub mod batch;
 pub mod client;
 pub mod conn;
+pub mod io;
 pub mod log;
 pub mod oneshot;
 pub mod shard;
@@ -164,6 +166,7 @@ async fn run_shard(
         glommio::spawn_local(shard.clone().serve_replies(rx)).detach();
     }
     glommio::spawn_local(active_expiry(shard.clone())).detach();
+    glommio::spawn_local(shard.poller.clone().run()).detach();
     let (port, binds) = {
         let c = shard.config();
         (c.port, c.bind.clone())

@@ -4,6 +4,7 @@ mod support;
 
 mod basics;
 mod config;
+mod conn_io;
 mod connection;
 mod debug;
 mod introspection;

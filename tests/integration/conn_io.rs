@@ -1,0 +1,127 @@
+//! The connection loop (src/server/conn.rs, io.rs): requests split over many reads and
+//! packed many per read, big replies that fill the socket buffer, protocol errors, QUIT,
+//! query buffer limit and idle timeout, against real Redis where replies are comparable.
+
+use std::time::Duration;
+
+use crate::support::resp::encode;
+use crate::support::{Server, Value};
+
+fn set_cmd(i: usize) -> Vec<u8> {
+    encode(&[
+        b"SET",
+        format!("k{i}").as_bytes(),
+        format!("v{i}").as_bytes(),
+    ])
+}
+
+#[test]
+fn a_large_pipeline_in_one_write_answers_every_command_in_order() {
+    for shards in [1, 2] {
+        let s = Server::shardis(shards, &[]);
+        let mut c = s.conn();
+        let n = 20_000;
+        let mut req: Vec<u8> = (0..n).flat_map(set_cmd).collect();
+        for i in (0..n).step_by(997) {
+            req.extend(encode(&[b"GET", format!("k{i}").as_bytes()]));
+        }
+        c.send_raw(&req);
+        for _ in 0..n {
+            assert_eq!(c.read_value(), Some(Value::Simple("OK".into())));
+        }
+        for i in (0..n).step_by(997) {
+            assert_eq!(c.read_value(), Some(Value::bulk(&format!("v{i}"))));
+        }
+    }
+}
+
+#[test]
+fn a_request_split_over_many_writes_is_assembled() {
+    for shards in [1, 2] {
+        let s = Server::shardis(shards, &[]);
+        let mut c = s.conn();
+        let value = vec![b'x'; 300_000];
+        let req = encode(&[b"SET", b"big", &value]);
+        for piece in req.chunks(7_001) {
+            c.send_raw(piece);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(c.read_value(), Some(Value::Simple("OK".into())));
+        // Twenty copies of a 300 kB reply overflow the socket buffer: the server must
+        // finish writing once the client reads.
+        let gets: Vec<u8> = (0..20).flat_map(|_| encode(&[b"GET", b"big"])).collect();
+        c.send_raw(&gets);
+        std::thread::sleep(Duration::from_millis(200));
+        for _ in 0..20 {
+            assert_eq!(c.read_value(), Some(Value::Bulk(value.clone())));
+        }
+    }
+}
+
+#[test]
+fn commands_before_a_protocol_error_run_then_the_connection_closes() {
+    let raw = b"PING\r\n*1\r\n$4\r\nPING\r\n*1\r\n+x\r\nPING\r\n";
+    for server in [Server::redis(&[]), Server::shardis(2, &[])] {
+        let mut c = server.conn();
+        c.send_raw(raw);
+        assert_eq!(c.read_value(), Some(Value::Simple("PONG".into())));
+        assert_eq!(c.read_value(), Some(Value::Simple("PONG".into())));
+        assert_eq!(
+            c.read_value(),
+            Some(Value::Error(
+                "ERR Protocol error: expected '$', got '+'".into()
+            )),
+            "{}",
+            server.name
+        );
+        assert!(c.is_closed(), "{}", server.name);
+    }
+}
+
+#[test]
+fn nothing_after_quit_in_the_same_read_runs() {
+    for server in [Server::redis(&[]), Server::shardis(1, &[])] {
+        let mut c = server.conn();
+        c.send_raw(b"QUIT\r\nSET after quit\r\n");
+        assert_eq!(c.read_value(), Some(Value::Simple("OK".into())));
+        assert!(c.is_closed(), "{}", server.name);
+        assert_eq!(server.conn().cmd(&["GET", "after"]), Value::NilBulk);
+    }
+}
+
+#[test]
+fn a_query_buffer_over_the_limit_closes_the_connection() {
+    let s = Server::shardis(1, &["--client-query-buffer-limit", "1048576"]);
+    let mut c = s.conn();
+    let mut req = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000000\r\n".to_vec();
+    req.extend(vec![b'x'; 1_200_000]);
+    c.send_raw(&req);
+    assert!(c.is_closed());
+    assert_eq!(s.conn().cmd(&["PING"]), Value::Simple("PONG".into()));
+}
+
+#[test]
+fn an_idle_client_is_closed_after_timeout() {
+    let s = Server::shardis(2, &["--timeout", "1"]);
+    let mut c = s.conn();
+    assert_eq!(c.cmd(&["PING"]), Value::Simple("PONG".into()));
+    assert!(c.is_closed());
+}
+
+#[test]
+fn a_client_that_shuts_down_its_side_gets_its_replies_then_eof() {
+    use std::io::{Read, Write};
+    for shards in [1, 2] {
+        let s = Server::shardis(shards, &[]);
+        let mut sock = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        // Let the server wait for input first, so data and FIN arrive together.
+        std::thread::sleep(Duration::from_millis(100));
+        sock.write_all(b"PING\r\nPING\r\n").unwrap();
+        sock.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut got = Vec::new();
+        sock.read_to_end(&mut got).expect("EOF from the server");
+        assert_eq!(got, b"+PONG\r\n+PONG\r\n");
+    }
+}
