@@ -110,12 +110,31 @@ fn set_keepalive(stream: &TcpStream, secs: u64) {
     }
 }
 
+/// Redis 7.0's reply to a non-loopback client while protected mode is on and the default
+/// user has no password (`networking.c`, `clientAcceptHandler`).
+const DENIED_PROTECTED_MODE: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+/// Whether protected mode turns this client away: it is on, no password is set, and the
+/// client is not on the loopback interface.
+fn protected_mode_denies(
+    protected_mode: bool,
+    requirepass: Option<&str>,
+    peer: &SocketAddr,
+) -> bool {
+    protected_mode && requirepass.is_none() && !peer.ip().is_loopback()
+}
+
 /// Serves one accepted connection until it closes.
 pub async fn serve(shard: Rc<ShardCtx>, mut stream: TcpStream) {
     let global = shard.global.clone();
-    let (maxclients, keepalive, requirepass) = {
+    let (maxclients, keepalive, requirepass, protected_mode) = {
         let c = shard.config();
-        (c.maxclients, c.tcp_keepalive_secs, c.requirepass.clone())
+        (
+            c.maxclients,
+            c.tcp_keepalive_secs,
+            c.requirepass.clone(),
+            c.protected_mode,
+        )
     };
     let connected = global.connected_clients.fetch_add(1, Ordering::AcqRel) + 1;
     global.total_connections.fetch_add(1, Ordering::Relaxed);
@@ -132,6 +151,11 @@ pub async fn serve(shard: Rc<ShardCtx>, mut stream: TcpStream) {
     let peer = stream
         .peer_addr()
         .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+    if protected_mode_denies(protected_mode, requirepass.as_deref(), &peer) {
+        let _ = stream.write_all(DENIED_PROTECTED_MODE.as_bytes()).await;
+        global.connected_clients.fetch_sub(1, Ordering::AcqRel);
+        return;
+    }
     let local = stream
         .local_addr()
         .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
@@ -317,6 +341,18 @@ fn set_last_cmd(last: &mut String, name: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn protected_mode_only_turns_away_remote_clients_without_a_password() {
+        let local: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let local6: SocketAddr = "[::1]:5000".parse().unwrap();
+        let remote: SocketAddr = "10.1.2.3:5000".parse().unwrap();
+        assert!(protected_mode_denies(true, None, &remote));
+        assert!(!protected_mode_denies(true, None, &local));
+        assert!(!protected_mode_denies(true, None, &local6));
+        assert!(!protected_mode_denies(true, Some("pw"), &remote));
+        assert!(!protected_mode_denies(false, None, &remote));
+    }
 
     #[test]
     fn takes_every_complete_request_and_keeps_the_rest() {

@@ -212,10 +212,36 @@ async fn run_shard(
     }
 }
 
+/// Fails when another process already listens on one of the addresses. Shards bind with
+/// SO_REUSEPORT, which would silently share the port with another shardis, so the check
+/// binds once without it first, as a plain redis-server would.
+fn check_ports_free(binds: &[String], port: u16) -> Result<(), String> {
+    for addr in binds {
+        let addr = addr.trim_start_matches('-');
+        let target = if addr.contains(':') {
+            format!("[{addr}]:{port}")
+        } else {
+            format!("{addr}:{port}")
+        };
+        if let Err(e) = std::net::TcpListener::bind(target.as_str()) {
+            return Err(format!(
+                "Warning: Could not create server TCP listening socket {target}: bind: {e}\nFailed listening on port {port} (tcp), aborting."
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Starts the server and blocks until it is asked to stop. Returns the process exit code.
 pub fn run(config: Config, loaded: Loaded) -> i32 {
     if let Err(e) = log::init(&config.loglevel, &config.logfile) {
         eprintln!("Can't open the log file: {e}");
+        return 1;
+    }
+    if let Err(e) = check_ports_free(&config.bind, config.port) {
+        for line in e.lines() {
+            log::warning(line);
+        }
         return 1;
     }
     let cores = std::thread::available_parallelism()

@@ -402,3 +402,25 @@ fn config_get_port() {
         Value::Array(vec![Value::bulk("port"), Value::bulk(&s.port.to_string())])
     );
 }
+
+#[test]
+fn a_port_in_use_stops_start_up_like_redis() {
+    let first = Server::shardis(2, &[]);
+    let port = first.port.to_string();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_shardis"))
+        .args(["--port", &port, "--shards", "2"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run shardis");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        log.contains("Address already in use") && log.contains("aborting"),
+        "{log}"
+    );
+    // The first server is unaffected.
+    assert_eq!(
+        first.conn().cmd(&["PING"]),
+        crate::support::Value::Simple("PONG".into())
+    );
+}
