@@ -99,6 +99,8 @@ pub struct ShardCtx {
     config_version: Cell<u64>,
     /// Commands executed on this shard (INFO `total_commands_processed`).
     pub commands_processed: Cell<u64>,
+    /// Per-command statistics, slow log and latency events of this shard.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl ShardCtx {
@@ -122,6 +124,7 @@ impl ShardCtx {
             config_version: Cell::new(global.config_version.load(Ordering::Acquire)),
             config: RefCell::new(config),
             commands_processed: Cell::new(0),
+            metrics: Default::default(),
             global,
         }
     }
@@ -147,6 +150,7 @@ impl ShardCtx {
     /// Runs one shard-side command against this shard's keyspace, appending its reply.
     pub fn exec(
         &self,
+        spec: &'static CommandSpec,
         run: ShardFn,
         db: usize,
         args: &[Bytes],
@@ -154,6 +158,7 @@ impl ShardCtx {
         resp3: bool,
         now_ms: u64,
     ) {
+        let call = crate::metrics::Call::start(out.len());
         let mut ks = self.keyspace.borrow_mut();
         let mut ctx = ExecCtx {
             ks: &mut ks,
@@ -162,6 +167,7 @@ impl ShardCtx {
             out: Reply::new(out, resp3),
         };
         run(&mut ctx, args);
+        call.finish_exec(self, spec, args, out);
         self.commands_processed
             .set(self.commands_processed.get() + 1);
         let db = &mut ks.dbs[db];
@@ -273,6 +279,7 @@ impl ShardCtx {
                     let now_ms = unix_ms();
                     for item in items {
                         self.exec(
+                            item.spec,
                             item.run,
                             item.db as usize,
                             &item.args,
