@@ -470,7 +470,9 @@ fn render(
                     l(k, &0);
                 }
                 // Redis's order puts it after `unexpected_error_replies`.
-                let pos = out.rfind("dump_payload_sanitizations:").unwrap_or(out.len());
+                let pos = out
+                    .rfind("dump_payload_sanitizations:")
+                    .unwrap_or(out.len());
                 out.insert_str(
                     pos,
                     &format!("total_error_replies:{}\r\n", metrics.total_errors()),

@@ -63,10 +63,7 @@ impl Events {
 }
 
 async fn merged(c: &Client) -> Events {
-    let parts = c
-        .shard
-        .fanout(|s| s.metrics.events.borrow().clone())
-        .await;
+    let parts = c.shard.fanout(|s| s.metrics.events.borrow().clone()).await;
     let mut all = Events::default();
     for p in parts {
         for (name, series) in p.series {
@@ -179,9 +176,9 @@ pub fn latency(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                 let all = merged(c).await;
                 let event = String::from_utf8_lossy(&a[2]).into_owned();
                 match all.series.get(event.as_str()) {
-                    None => c.reply().error(&format!(
-                        "ERR No samples available for event '{event}'"
-                    )),
+                    None => c
+                        .reply()
+                        .error(&format!("ERR No samples available for event '{event}'")),
                     Some(s) => {
                         let text = graph(&event, s);
                         c.reply().verbatim(text.as_bytes())
@@ -231,7 +228,12 @@ fn doctor(all: &Events, threshold: u64) -> String {
     for (i, (name, s)) in all.series.iter().enumerate() {
         let n = s.samples.len().max(1) as f64;
         let avg = s.samples.iter().map(|x| x.1 as f64).sum::<f64>() / n;
-        let mad = s.samples.iter().map(|x| (x.1 as f64 - avg).abs()).sum::<f64>() / n;
+        let mad = s
+            .samples
+            .iter()
+            .map(|x| (x.1 as f64 - avg).abs())
+            .sum::<f64>()
+            / n;
         let period = match (s.samples.front(), s.samples.back()) {
             (Some(f), Some(l)) if s.samples.len() > 1 => (l.0 - f.0) as f64 / (n - 1.0),
             _ => 1.0,
@@ -265,7 +267,11 @@ fn graph(event: &str, s: &Series) -> String {
             .samples
             .iter()
             .map(|&(_, ms)| {
-                let level = if high == 0 { 0 } else { (ms * ROWS).div_ceil(high) };
+                let level = if high == 0 {
+                    0
+                } else {
+                    (ms * ROWS).div_ceil(high)
+                };
                 if level >= row {
                     '#'
                 } else {

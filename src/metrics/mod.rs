@@ -91,7 +91,9 @@ impl Hasher for PtrHasher {
         }
     }
     fn write_usize(&mut self, n: usize) {
-        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+        self.0 = (n as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(29);
     }
 }
 
@@ -197,7 +199,10 @@ enum Target {
     Part,
     /// An unknown subcommand: only its error is counted.
     NoCommand,
-    Slot { slot: usize, container: bool },
+    Slot {
+        slot: usize,
+        container: bool,
+    },
 }
 
 fn target(spec: &CommandSpec, args: &[Bytes]) -> Target {
@@ -323,9 +328,7 @@ impl Metrics {
             } else {
                 "command"
             };
-            self.events
-                .borrow_mut()
-                .add(event, unix_ms() / 1000, ms);
+            self.events.borrow_mut().add(event, unix_ms() / 1000, ms);
         }
         let threshold = cfg.slowlog_log_slower_than;
         if threshold >= 0 && usec >= threshold as u64 && spec.flags & flag::SKIP_SLOWLOG == 0 {
@@ -466,7 +469,10 @@ mod tests {
             Target::NoCommand
         ));
         let mset = crate::commands::lookup(b"mset").unwrap();
-        assert!(matches!(target(part_spec(mset), &b(&["mset"])), Target::Part));
+        assert!(matches!(
+            target(part_spec(mset), &b(&["mset"])),
+            Target::Part
+        ));
         assert!(matches!(target(mset, &b(&["mset"])), Target::Slot { .. }));
     }
 
@@ -484,7 +490,14 @@ mod tests {
         let cfg = Config::default();
         let get = crate::commands::lookup(b"get").unwrap();
         m.record(&cfg, get, &b(&["get", "k"]), 1500, b"$-1\r\n", None);
-        m.record(&cfg, get, &b(&["get", "k"]), 2500, b"-WRONGTYPE x\r\n", None);
+        m.record(
+            &cfg,
+            get,
+            &b(&["get", "k"]),
+            2500,
+            b"-WRONGTYPE x\r\n",
+            None,
+        );
         let (slot, _) = INDEX.find(b"get").unwrap();
         let s = &m.slots[slot];
         assert_eq!((s.calls.get(), s.ns.get(), s.failed.get()), (2, 4000, 1));
@@ -499,9 +512,16 @@ mod tests {
             None,
         );
         let (cg, _) = INDEX.find(b"config|get").unwrap();
-        assert_eq!((m.slots[cg].calls.get(), m.slots[cg].rejected.get()), (0, 1));
         assert_eq!(
-            m.errors.borrow().iter().map(|(c, n)| (c.to_string(), *n)).collect::<Vec<_>>(),
+            (m.slots[cg].calls.get(), m.slots[cg].rejected.get()),
+            (0, 1)
+        );
+        assert_eq!(
+            m.errors
+                .borrow()
+                .iter()
+                .map(|(c, n)| (c.to_string(), *n))
+                .collect::<Vec<_>>(),
             vec![("WRONGTYPE".to_string(), 1), ("ERR".to_string(), 1)]
         );
         m.reset();

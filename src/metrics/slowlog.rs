@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use bytes::Bytes;
 
 use super::commands::Fut;
+use crate::commands::args;
 use crate::commands::client::subcommand;
 use crate::commands::command_info::help;
-use crate::commands::args;
 use crate::server::client::Client;
 use crate::server::shard::unix_ms;
 
@@ -53,7 +53,9 @@ pub fn logged_args(argv: &[Bytes]) -> Vec<Bytes> {
             let a = &argv[j];
             if a.len() > MAX_STRING {
                 let mut s = a[..MAX_STRING].to_vec();
-                s.extend_from_slice(format!("... ({} more bytes)", a.len() - MAX_STRING).as_bytes());
+                s.extend_from_slice(
+                    format!("... ({} more bytes)", a.len() - MAX_STRING).as_bytes(),
+                );
                 Bytes::from(s)
             } else {
                 a.clone()
@@ -137,7 +139,11 @@ pub fn slowlog(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                         }
                     },
                 };
-                let limit = if count < 0 { usize::MAX } else { count as usize };
+                let limit = if count < 0 {
+                    usize::MAX
+                } else {
+                    count as usize
+                };
                 let parts = c
                     .shard
                     .fanout(move |s| {
@@ -208,13 +214,18 @@ mod tests {
 
     #[test]
     fn redacts_secrets() {
-        assert_eq!(
-            logged_args(&b(&["AUTH", "pw"])),
-            b(&["AUTH", "(redacted)"])
-        );
+        assert_eq!(logged_args(&b(&["AUTH", "pw"])), b(&["AUTH", "(redacted)"]));
         assert_eq!(
             logged_args(&b(&["hello", "3", "AUTH", "u", "p", "SETNAME", "n"])),
-            b(&["hello", "3", "AUTH", "(redacted)", "(redacted)", "SETNAME", "n"])
+            b(&[
+                "hello",
+                "3",
+                "AUTH",
+                "(redacted)",
+                "(redacted)",
+                "SETNAME",
+                "n"
+            ])
         );
     }
 

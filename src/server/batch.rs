@@ -288,8 +288,15 @@ impl Client {
             if owner == self.shard.id {
                 let mut buf = BytesMut::new();
                 let part = crate::metrics::part_spec(spec);
-                self.shard
-                    .exec(part, f, self.db, &part_args, &mut buf, self.resp3, unix_ms());
+                self.shard.exec(
+                    part,
+                    f,
+                    self.db,
+                    &part_args,
+                    &mut buf,
+                    self.resp3,
+                    unix_ms(),
+                );
                 results.push((key_indexes, buf.to_vec()));
             } else {
                 let item = BatchItem {
