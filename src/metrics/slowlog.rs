@@ -152,7 +152,7 @@ pub fn slowlog(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                     })
                     .await;
                 let mut entries: Vec<Entry> = parts.into_iter().flatten().collect();
-                entries.sort_by(|x, y| y.id.cmp(&x.id));
+                entries.sort_by_key(|e| std::cmp::Reverse(e.id));
                 entries.truncate(limit);
                 let mut r = c.reply();
                 r.array(entries.len());

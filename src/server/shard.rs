@@ -148,6 +148,7 @@ impl ShardCtx {
     }
 
     /// Runs one shard-side command against this shard's keyspace, appending its reply.
+    #[allow(clippy::too_many_arguments)]
     pub fn exec(
         &self,
         spec: &'static CommandSpec,

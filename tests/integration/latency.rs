@@ -132,8 +132,8 @@ fn latency_histogram_like_redis_2_shards() {
 fn entry_args(e: &Value) -> Vec<Value> {
     let f = e.items();
     assert_eq!(f.len(), 6, "{e:?}");
-    for i in 0..3 {
-        assert!(matches!(f[i], Value::Int(n) if n >= 0), "{e:?}");
+    for x in &f[..3] {
+        assert!(matches!(x, Value::Int(n) if *n >= 0), "{e:?}");
     }
     assert!(matches!(f[4], Value::Bulk(_)) && matches!(f[5], Value::Bulk(_)));
     f[3].items()
