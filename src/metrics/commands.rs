@@ -22,12 +22,3 @@ pub static COMMANDS: &[CommandSpec] = &[
         run: Run::Coord(slowlog::slowlog),
     },
 ];
-
-/// Subcommands of the containers defined here (the others' come from the COMMAND data).
-pub fn subcommands(name: &str) -> Option<Vec<&'static str>> {
-    match name {
-        "latency" => Some(latency::subcommand_names().collect()),
-        "slowlog" => Some(slowlog::subcommand_names().collect()),
-        _ => None,
-    }
-}

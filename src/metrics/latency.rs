@@ -100,10 +100,6 @@ const SUBCOMMANDS: &[(&str, i32)] = &[
     ("help", 2),
 ];
 
-pub fn subcommand_names() -> impl Iterator<Item = &'static str> {
-    SUBCOMMANDS.iter().map(|(n, _)| *n)
-}
-
 const DISABLED: &str = "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n";
 const NO_SPIKES: &str = "Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n";
 

@@ -123,11 +123,8 @@ fn addr(spec: &CommandSpec) -> usize {
     spec as *const CommandSpec as usize
 }
 
-/// Subcommand names of a container (full `parent|sub` names).
+/// Subcommand names of a container (full `parent|sub` names), from the COMMAND data.
 fn subcommands_of(name: &str) -> Vec<String> {
-    if let Some(own) = commands::subcommands(name) {
-        return own.into_iter().map(|s| format!("{name}|{s}")).collect();
-    }
     crate::commands::command_info::parsed(name)
         .map(|p| p.subs.iter().map(|s| s.to_string()).collect())
         .unwrap_or_default()

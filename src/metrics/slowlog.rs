@@ -116,10 +116,6 @@ pub const HELP: &[&str] = &[
 
 const SUBCOMMANDS: &[(&str, i32)] = &[("get", -2), ("len", 2), ("reset", 2), ("help", 2)];
 
-pub fn subcommand_names() -> impl Iterator<Item = &'static str> {
-    SUBCOMMANDS.iter().map(|(n, _)| *n)
-}
-
 pub fn slowlog(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
     Box::pin(async move {
         let sub = match subcommand("slowlog", SUBCOMMANDS, &a) {

@@ -439,6 +439,38 @@ fn monitor(shards: usize) {
 }
 
 #[test]
+fn command_info_and_docs_like_redis() {
+    let mut d = Diff::new(1);
+    for name in [
+        "latency|histogram",
+        "latency|latest",
+        "latency|reset",
+        "latency|doctor",
+        "slowlog|get",
+        "slowlog|reset",
+    ] {
+        d.check(&["COMMAND", "INFO", name]);
+        d.check(&["COMMAND", "DOCS", name]);
+    }
+    let (a, b) = d.both(&["COMMAND", "INFO", "latency", "slowlog"]);
+    let names = |v: &Value| -> Vec<Vec<String>> {
+        v.items()
+            .iter()
+            .map(|e| {
+                let mut subs: Vec<String> = e.items()[9]
+                    .items()
+                    .iter()
+                    .map(|s| s.items()[0].as_str())
+                    .collect();
+                subs.sort();
+                subs
+            })
+            .collect()
+    };
+    assert_eq!(names(&a), names(&b));
+}
+
+#[test]
 fn latency_monitor_like_redis_1_shard() {
     monitor(1);
 }
