@@ -135,10 +135,12 @@ pub fn slowlog(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                         }
                     },
                 };
+                // Each shard keeps up to the maximum; the merged log is the newest maximum.
+                let max = c.shard.config().slowlog_max_len as usize;
                 let limit = if count < 0 {
-                    usize::MAX
+                    max
                 } else {
-                    count as usize
+                    (count as usize).min(max)
                 };
                 let parts = c
                     .shard
@@ -169,7 +171,6 @@ pub fn slowlog(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                     .fanout(|s| s.metrics.slowlog.borrow().entries.len())
                     .await;
                 let max = c.shard.config().slowlog_max_len as usize;
-                // Each shard keeps up to the maximum; the merged log shows the newest max.
                 let n = lens.iter().sum::<usize>().min(max);
                 c.reply().int(n as i64)
             }
