@@ -115,9 +115,11 @@ impl Snapshot {
         }
     }
 
-    /// `# Errorstats` lines.
+    /// `# Errorstats` lines, by code in byte order (Redis keeps them in a radix tree).
     pub fn errorstats(&self, out: &mut String) {
-        for (code, n) in &self.errors {
+        let mut errors: Vec<&(String, u64)> = self.errors.iter().collect();
+        errors.sort();
+        for (code, n) in errors {
             let _ = write!(out, "errorstat_{code}:count={n}\r\n");
         }
     }
@@ -273,6 +275,7 @@ mod tests {
         let mut h = new_histogram();
         h.record(19_000).unwrap();
         snap.hists.insert(get, h);
+        snap.errors.push(("WRONGTYPE".into(), 1));
         snap.errors.push(("ERR".into(), 2));
         let mut out = String::new();
         snap.commandstats(&mut out);
@@ -282,7 +285,10 @@ mod tests {
         );
         out.clear();
         snap.errorstats(&mut out);
-        assert_eq!(out, "errorstat_ERR:count=2\r\n");
+        assert_eq!(
+            out,
+            "errorstat_ERR:count=2\r\nerrorstat_WRONGTYPE:count=1\r\n"
+        );
         out.clear();
         snap.latencystats(&[50.0, 99.0, 99.9], &mut out);
         assert_eq!(
