@@ -21,6 +21,10 @@
 //!   survive growth, for SCAN, the active expiry walk and the snapshot walk to come.
 //! - [`config`]: redis.conf-syntax configuration, the options shardis implements, and the
 //!   names of Redis's other options (accepted with a warning).
+//! - [`metrics`]: per-command statistics (calls, time, rejections, failures, an
+//!   HdrHistogram of service time), error counts, the slow log and the latency monitor.
+//!   Each shard records in its own cells (no lock, no message per command); INFO,
+//!   LATENCY and SLOWLOG fan out and merge.
 //!
 //! # Invariants
 //!
@@ -36,6 +40,7 @@
 
 pub mod commands;
 pub mod config;
+pub mod metrics;
 pub mod protocol;
 pub mod server;
 pub mod storage;

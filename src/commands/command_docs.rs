@@ -536,4 +536,69 @@ pub static DOCS: &[Doc] = &[
         info: r#"["memory|usage" -3 ~[+readonly] 2 2 1 ~[+@read +@slow] ~[] ~[{"flags" ~[+RO] "begin_search" {"type" "index" "spec" {"index" 2}} "find_keys" {"type" "range" "spec" {"lastkey" 0 "keystep" 1 "limit" 0}}}]]"#,
         docs: r#"{"summary" "Estimate the memory usage of a key" "since" "4.0.0" "group" "server" "complexity" "O(N) where N is the number of samples." "arguments" [{"name" "key" "type" "key" "key_spec_index" 0} {"name" "count" "type" "integer" "token" "SAMPLES" "flags" ~[+optional]}]}"#,
     },
+    Doc {
+        name: "latency",
+        info: r#"["latency" -2 ~[] 0 0 0 ~[+@slow] ~[] ~[]]"#,
+        docs: r#"{"summary" "A container for latency diagnostics commands" "since" "2.8.13" "group" "server" "complexity" "Depends on subcommand."}"#,
+    },
+    Doc {
+        name: "latency|doctor",
+        info: r#"["latency|doctor" 2 ~[+admin +noscript +loading +stale] 0 0 0 ~[+@admin +@slow +@dangerous] ~["nondeterministic_output" "request_policy:all_nodes" "response_policy:special"] ~[]]"#,
+        docs: r#"{"summary" "Return a human readable latency analysis report." "since" "2.8.13" "group" "server" "complexity" "O(1)"}"#,
+    },
+    Doc {
+        name: "latency|graph",
+        info: r#"["latency|graph" 3 ~[+admin +noscript +loading +stale] 0 0 0 ~[+@admin +@slow +@dangerous] ~["nondeterministic_output" "request_policy:all_nodes" "response_policy:special"] ~[]]"#,
+        docs: r#"{"summary" "Return a latency graph for the event." "since" "2.8.13" "group" "server" "complexity" "O(1)" "arguments" [{"name" "event" "type" "string"}]}"#,
+    },
+    Doc {
+        name: "latency|help",
+        info: r#"["latency|help" 2 ~[+loading +stale] 0 0 0 ~[+@slow] ~[] ~[]]"#,
+        docs: r#"{"summary" "Show helpful text about the different subcommands." "since" "2.8.13" "group" "server" "complexity" "O(1)"}"#,
+    },
+    Doc {
+        name: "latency|histogram",
+        info: r#"["latency|histogram" -2 ~[+admin +noscript +loading +stale] 0 0 0 ~[+@admin +@slow +@dangerous] ~["nondeterministic_output" "request_policy:all_nodes" "response_policy:special"] ~[]]"#,
+        docs: r#"{"summary" "Return the cumulative distribution of latencies of a subset of commands or all." "since" "7.0.0" "group" "server" "complexity" "O(N) where N is the number of commands with latency information being retrieved." "arguments" [{"name" "command" "type" "string" "flags" ~[+optional +multiple]}]}"#,
+    },
+    Doc {
+        name: "latency|history",
+        info: r#"["latency|history" 3 ~[+admin +noscript +loading +stale] 0 0 0 ~[+@admin +@slow +@dangerous] ~["nondeterministic_output" "request_policy:all_nodes" "response_policy:special"] ~[]]"#,
+        docs: r#"{"summary" "Return timestamp-latency samples for the event." "since" "2.8.13" "group" "server" "complexity" "O(1)" "arguments" [{"name" "event" "type" "string"}]}"#,
+    },
+    Doc {
+        name: "latency|latest",
+        info: r#"["latency|latest" 2 ~[+admin +noscript +loading +stale] 0 0 0 ~[+@admin +@slow +@dangerous] ~["nondeterministic_output" "request_policy:all_nodes" "response_policy:special"] ~[]]"#,
+        docs: r#"{"summary" "Return the latest latency samples for all events." "since" "2.8.13" "group" "server" "complexity" "O(1)"}"#,
+    },
+    Doc {
+        name: "latency|reset",
+        info: r#"["latency|reset" -2 ~[+admin +noscript +loading +stale] 0 0 0 ~[+@admin +@slow +@dangerous] ~["request_policy:all_nodes" "response_policy:all_succeeded"] ~[]]"#,
+        docs: r#"{"summary" "Reset latency data for one or more events." "since" "2.8.13" "group" "server" "complexity" "O(1)" "arguments" [{"name" "event" "type" "string" "flags" ~[+optional +multiple]}]}"#,
+    },
+    Doc {
+        name: "slowlog",
+        info: r#"["slowlog" -2 ~[] 0 0 0 ~[+@slow] ~[] ~[]]"#,
+        docs: r#"{"summary" "A container for slow log commands" "since" "2.2.12" "group" "server" "complexity" "Depends on subcommand."}"#,
+    },
+    Doc {
+        name: "slowlog|get",
+        info: r#"["slowlog|get" -2 ~[+admin +loading +stale] 0 0 0 ~[+@admin +@slow +@dangerous] ~["request_policy:all_nodes" "nondeterministic_output"] ~[]]"#,
+        docs: r#"{"summary" "Get the slow log's entries" "since" "2.2.12" "group" "server" "complexity" "O(N) where N is the number of entries returned" "history" ~[["4.0.0" "Added client IP address, port and name to the reply."]] "arguments" [{"name" "count" "type" "integer" "flags" ~[+optional]}]}"#,
+    },
+    Doc {
+        name: "slowlog|help",
+        info: r#"["slowlog|help" 2 ~[+loading +stale] 0 0 0 ~[+@slow] ~[] ~[]]"#,
+        docs: r#"{"summary" "Show helpful text about the different subcommands" "since" "6.2.0" "group" "server" "complexity" "O(1)"}"#,
+    },
+    Doc {
+        name: "slowlog|len",
+        info: r#"["slowlog|len" 2 ~[+admin +loading +stale] 0 0 0 ~[+@admin +@slow +@dangerous] ~["request_policy:all_nodes" "response_policy:agg_sum" "nondeterministic_output"] ~[]]"#,
+        docs: r#"{"summary" "Get the slow log's length" "since" "2.2.12" "group" "server" "complexity" "O(1)"}"#,
+    },
+    Doc {
+        name: "slowlog|reset",
+        info: r#"["slowlog|reset" 2 ~[+admin +loading +stale] 0 0 0 ~[+@admin +@slow +@dangerous] ~["request_policy:all_nodes" "response_policy:all_succeeded"] ~[]]"#,
+        docs: r#"{"summary" "Clear all entries from the slow log" "since" "2.2.12" "group" "server" "complexity" "O(N) where N is the number of entries in the slowlog"}"#,
+    },
 ];

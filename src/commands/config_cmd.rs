@@ -74,6 +74,7 @@ fn config(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                             db.expired_total = 0;
                         }
                         s.commands_processed.set(0);
+                        s.metrics.reset();
                     })
                     .await;
                 c.reply().ok()

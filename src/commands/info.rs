@@ -191,12 +191,18 @@ fn info(
         } else {
             Vec::new()
         };
-        let text = render(c, &sections, &stats);
+        let metrics = crate::metrics::stats::Snapshot::gather(c, &sections).await;
+        let text = render(c, &sections, &stats, &metrics);
         c.reply().verbatim(text.as_bytes());
     })
 }
 
-fn render(c: &Client, sections: &[&str], shards: &[ShardStats]) -> String {
+fn render(
+    c: &Client,
+    sections: &[&str],
+    shards: &[ShardStats],
+    metrics: &crate::metrics::stats::Snapshot,
+) -> String {
     let g = &c.shard.global;
     let cfg = c.shard.config().clone();
     let sum = |f: fn(&ShardStats) -> u64| shards.iter().map(f).sum::<u64>();
@@ -453,7 +459,6 @@ fn render(c: &Client, sections: &[&str], shards: &[ShardStats]) -> String {
                     "tracking_total_items",
                     "tracking_total_prefixes",
                     "unexpected_error_replies",
-                    "total_error_replies",
                     "dump_payload_sanitizations",
                     "total_reads_processed",
                     "total_writes_processed",
@@ -464,6 +469,26 @@ fn render(c: &Client, sections: &[&str], shards: &[ShardStats]) -> String {
                 ] {
                     l(k, &0);
                 }
+                // Redis's order puts it after `unexpected_error_replies`.
+                let pos = out
+                    .rfind("dump_payload_sanitizations:")
+                    .unwrap_or(out.len());
+                out.insert_str(
+                    pos,
+                    &format!("total_error_replies:{}\r\n", metrics.total_errors()),
+                );
+            }
+            "commandstats" => {
+                out.push_str("# Commandstats\r\n");
+                metrics.commandstats(&mut out);
+            }
+            "errorstats" => {
+                out.push_str("# Errorstats\r\n");
+                metrics.errorstats(&mut out);
+            }
+            "latencystats" => {
+                out.push_str("# Latencystats\r\n");
+                metrics.latencystats(&cfg.latency_tracking_info_percentiles, &mut out);
             }
             "replication" => {
                 l("# Replication", &"");

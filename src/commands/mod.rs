@@ -198,6 +198,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(info::COMMANDS)
         .chain(client::COMMANDS)
         .chain(config_cmd::COMMANDS)
+        .chain(crate::metrics::commands::COMMANDS)
 }
 
 static TABLE: LazyLock<HashMap<&'static str, &'static CommandSpec>> =

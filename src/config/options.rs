@@ -56,6 +56,12 @@ pub struct Config {
     /// What to evict at the memory limit (accepted; eviction comes later). Clients such as
     /// job queues read it to check for `noeviction`.
     pub maxmemory_policy: String,
+    /// Keep a latency histogram per command (LATENCY HISTOGRAM, INFO latencystats).
+    pub latency_tracking: bool,
+    /// Percentiles INFO latencystats reports, each in 0..=100.
+    pub latency_tracking_info_percentiles: Vec<f64>,
+    /// Record a latency monitor event for commands slower than this many ms (0 = off).
+    pub latency_monitor_threshold: u64,
 }
 
 impl Default for Config {
@@ -86,6 +92,9 @@ impl Default for Config {
             slowlog_max_len: 128,
             maxmemory: 0,
             maxmemory_policy: "noeviction".into(),
+            latency_tracking: true,
+            latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
+            latency_monitor_threshold: 0,
         }
     }
 }
@@ -390,7 +399,63 @@ pub static OPTIONS: &[OptionSpec] = &[
             Ok(())
         }
     ),
+    opt!(
+        "latency-tracking",
+        true,
+        |c| yes_no(c.latency_tracking),
+        |c, a| {
+            c.latency_tracking = parse_bool(one(a)?)?;
+            Ok(())
+        }
+    ),
+    opt!(
+        "latency-tracking-info-percentiles",
+        true,
+        |c| c
+            .latency_tracking_info_percentiles
+            .iter()
+            .map(|p| percentile_text(*p))
+            .collect::<Vec<_>>()
+            .join(" "),
+        |c, a| {
+            c.latency_tracking_info_percentiles = parse_percentiles(&a.join(" "))?;
+            Ok(())
+        }
+    ),
+    opt!(
+        "latency-monitor-threshold",
+        true,
+        |c| c.latency_monitor_threshold.to_string(),
+        |c, a| {
+            c.latency_monitor_threshold = int_in(one(a)?, 0, LONG_MAX)?;
+            Ok(())
+        }
+    ),
 ];
+
+/// A percentile as Redis prints it: `%f`, then trailing zeros and point trimmed (`99.9`).
+pub fn percentile_text(p: f64) -> String {
+    let s = format!("{p:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// `latency-tracking-info-percentiles`: space-separated numbers in 0..=100 (may be empty),
+/// with Redis's messages.
+fn parse_percentiles(s: &str) -> Result<Vec<f64>, String> {
+    s.split_whitespace()
+        .map(|w| {
+            let p = crate::commands::args::float(w.as_bytes())
+                .ok_or("Invalid latency-tracking-info-percentiles parameters")?;
+            if !(0.0..=100.0).contains(&p) {
+                return Err(
+                    "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                        .into(),
+                );
+            }
+            Ok(p)
+        })
+        .collect()
+}
 
 pub fn find(name: &str) -> Option<&'static OptionSpec> {
     OPTIONS.iter().find(|o| o.name.eq_ignore_ascii_case(name))

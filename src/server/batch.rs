@@ -130,10 +130,14 @@ impl Client {
             let mode_before = self.reply_mode;
             let mut queued_slot = None;
             match self.resolve(&args) {
-                Err(msg) => self.reply().error(&msg),
+                Err(msg) => {
+                    crate::metrics::rejected(&shard, &args, &msg);
+                    self.reply().error(&msg)
+                }
                 Ok(spec) => match self.route(spec, &args) {
                     Route::Here(f) => {
-                        shard.exec(f, self.db, &args, &mut self.out, self.resp3, now_ms)
+                        shard.exec(spec, f, self.db, &args, &mut self.out, self.resp3, now_ms);
+                        crate::metrics::claim_slow(&shard, self);
                     }
                     Route::Remote(owner, f) => {
                         if queued.is_empty() {
@@ -152,7 +156,9 @@ impl Client {
                         self.flush(&mut queued, &mut slots[first_unsent..], &mut chunks)
                             .await;
                         first_unsent = slots.len();
+                        let call = crate::metrics::CoordCall::start(spec, &args, self.out.len());
                         self.run_split(spec, f, combine, args).await;
+                        call.finish(self);
                         shard
                             .commands_processed
                             .set(shard.commands_processed.get() + 1);
@@ -161,7 +167,9 @@ impl Client {
                         self.flush(&mut queued, &mut slots[first_unsent..], &mut chunks)
                             .await;
                         first_unsent = slots.len();
+                        let call = crate::metrics::CoordCall::start(spec, &args, self.out.len());
                         f(self, args).await;
+                        call.finish(self);
                         shard
                             .commands_processed
                             .set(shard.commands_processed.get() + 1);
@@ -284,12 +292,20 @@ impl Client {
             }
             if owner == self.shard.id {
                 let mut buf = BytesMut::new();
-                self.shard
-                    .exec(f, self.db, &part_args, &mut buf, self.resp3, unix_ms());
+                let part = crate::metrics::part_spec(spec);
+                self.shard.exec(
+                    part,
+                    f,
+                    self.db,
+                    &part_args,
+                    &mut buf,
+                    self.resp3,
+                    unix_ms(),
+                );
                 results.push((key_indexes, buf.to_vec()));
             } else {
                 let item = BatchItem {
-                    spec,
+                    spec: crate::metrics::part_spec(spec),
                     run: f,
                     db: self.db as u16,
                     args: part_args,

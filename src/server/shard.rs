@@ -101,6 +101,8 @@ pub struct ShardCtx {
     pub commands_processed: Cell<u64>,
     /// Readiness of this shard's client sockets ([`super::io`]).
     pub(crate) poller: Rc<super::io::Poller>,
+    /// Per-command statistics, slow log and latency events of this shard.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl ShardCtx {
@@ -125,6 +127,7 @@ impl ShardCtx {
             config: RefCell::new(config),
             commands_processed: Cell::new(0),
             poller: Rc::new(super::io::Poller::new().expect("epoll_create1")),
+            metrics: Default::default(),
             global,
         }
     }
@@ -148,8 +151,10 @@ impl ShardCtx {
     }
 
     /// Runs one shard-side command against this shard's keyspace, appending its reply.
+    #[allow(clippy::too_many_arguments)]
     pub fn exec(
         &self,
+        spec: &'static CommandSpec,
         run: ShardFn,
         db: usize,
         args: &[Bytes],
@@ -157,6 +162,7 @@ impl ShardCtx {
         resp3: bool,
         now_ms: u64,
     ) {
+        let call = crate::metrics::Call::start(out.len());
         let mut ks = self.keyspace.borrow_mut();
         let mut ctx = ExecCtx {
             ks: &mut ks,
@@ -165,6 +171,7 @@ impl ShardCtx {
             out: Reply::new(out, resp3),
         };
         run(&mut ctx, args);
+        call.finish_exec(self, spec, args, out);
         self.commands_processed
             .set(self.commands_processed.get() + 1);
         let db = &mut ks.dbs[db];
@@ -276,6 +283,7 @@ impl ShardCtx {
                     let now_ms = unix_ms();
                     for item in items {
                         self.exec(
+                            item.spec,
                             item.run,
                             item.db as usize,
                             &item.args,

@@ -9,6 +9,7 @@ mod connection;
 mod debug;
 mod introspection;
 mod keys;
+mod latency;
 mod protocol;
 mod strings;
 mod tools;
