@@ -244,6 +244,26 @@ fn reply_benches(b: &Bench) {
     });
 }
 
+/// The cost of recording one call in the per-shard metrics (timer, slot lookup, counters,
+/// and the histogram when `latency-tracking` is on).
+fn metrics_benches(b: &Bench) {
+    let metrics = shardis::metrics::Metrics::default();
+    let get = commands::lookup(b"get").expect("get");
+    let args = request_args(&resp(&[b"get", b"key"]));
+    for tracking in [false, true] {
+        let cfg = shardis::config::Config {
+            latency_tracking: tracking,
+            ..Default::default()
+        };
+        let name = format!("record a call (latency-tracking {tracking})");
+        b.run(&name, 1, |_| {
+            let at = Instant::now();
+            let ns = at.elapsed().as_nanos() as u64;
+            black_box(metrics.record(&cfg, get, &args, ns, b"$1\r\nv\r\n", None));
+        });
+    }
+}
+
 fn main() {
     let filter: Vec<String> = std::env::args()
         .skip(1)
@@ -259,6 +279,7 @@ fn main() {
     };
     parse_benches(&b);
     reply_benches(&b);
+    metrics_benches(&b);
     let mut ks = keyspace_benches(&b);
     dispatch_benches(&b, &mut ks);
 }

@@ -278,8 +278,9 @@ impl Metrics {
         }
     }
 
-    /// Records one executed call. Returns whether it was added to the slow log.
-    fn record(
+    /// Records one executed call. Returns whether it was added to the slow log. Public for
+    /// the micro-benchmarks (`cargo bench --bench micro record`).
+    pub fn record(
         &self,
         cfg: &Config,
         spec: &CommandSpec,
@@ -524,30 +525,5 @@ mod tests {
         m.reset();
         assert_eq!(m.slots[slot].calls.get(), 0);
         assert!(m.errors.borrow().is_empty());
-    }
-
-    /// The cost of recording one call (timer, slot lookup, counters, histogram), printed,
-    /// not asserted: `cargo test --release --lib recording_cost -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn recording_cost() {
-        let m = Metrics::default();
-        let get = crate::commands::lookup(b"get").unwrap();
-        let args = b(&["get", "key"]);
-        for tracking in [false, true] {
-            let cfg = Config {
-                latency_tracking: tracking,
-                ..Config::default()
-            };
-            let n = 5_000_000u64;
-            let t = Instant::now();
-            for _ in 0..n {
-                let at = Instant::now();
-                let ns = at.elapsed().as_nanos() as u64;
-                m.record(&cfg, get, &args, ns, b"$1\r\nv\r\n", None);
-            }
-            let per = t.elapsed().as_nanos() as f64 / n as f64;
-            println!("latency-tracking {tracking}: {per:.1} ns per recorded call");
-        }
     }
 }
