@@ -8,7 +8,17 @@
 //!   socket read as a batch — local keys inline, remote keys in one message per owner shard
 //!   — and writes the replies in request order. [`server::shard`] holds a shard's state and
 //!   the two channel meshes (requests, replies) between shards. [`server::slot`] maps keys
-//!   to shards (Redis Cluster's CRC16 slots with hash tags).
+//!   to shards (Redis Cluster's CRC16 slots with hash tags). [`server::io`]: client sockets
+//!   are read and written with plain `recv`/`send`, their readiness collected by one
+//!   edge-triggered epoll per shard; glommio's io_uring poll is armed only when a shard has
+//!   nothing ready (glommio's own stream arms one per read, which cost an interrupt per
+//!   request in this VM).
+//! - Multi-key commands whose keys span shards run in one of two places, both built on
+//!   `ShardCtx::run_on`/`fanout`: [`server::batch`]'s `run_split` (per-shard parts of
+//!   MGET/MSET/DEL/EXISTS/TOUCH/UNLINK, combined) and the coordinator functions of
+//!   `Run::ShardOr` commands (RENAME, COPY, MSETNX, LCS). They are not atomic across
+//!   shards yet; the atomic cross-shard issue replaces the step between "send parts" and
+//!   "combine" there.
 //! - [`protocol`]: RESP2/RESP3 request parsing (incremental, zero-copy) and reply encoding.
 //!   Pure: bytes in, values out.
 //! - [`commands`]: the command table (metadata is data: name, arity, flags, key positions,
