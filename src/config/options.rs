@@ -43,6 +43,9 @@ pub struct Config {
     /// How long an idle shard spins before parking its thread, in microseconds. Spinning
     /// saves the ~75 µs cross-core wakeup on the next message but burns CPU.
     pub shard_spin_us: u64,
+    /// Pin shard i to CPU i (mod the CPU count); "no" lets the kernel schedule the shard
+    /// threads anywhere.
+    pub shard_pin_cpus: bool,
     /// Active expiry runs this many times per second.
     pub hz: u64,
     /// DEBUG is allowed: yes, no, or local (loopback clients only).
@@ -86,6 +89,7 @@ impl Default for Config {
             client_query_buffer_limit: 1 << 30,
             shards: 0,
             shard_spin_us: 0,
+            shard_pin_cpus: true,
             hz: 10,
             enable_debug_command: "no".into(),
             slowlog_log_slower_than: 10000,
@@ -333,6 +337,15 @@ pub static OPTIONS: &[OptionSpec] = &[
         }
         Ok(())
     }),
+    opt!(
+        "shard-pin-cpus",
+        false,
+        |c| yes_no(c.shard_pin_cpus),
+        |c, a| {
+            c.shard_pin_cpus = parse_bool(one(a)?)?;
+            Ok(())
+        }
+    ),
     opt!(
         "shard-spin-us",
         false,

@@ -273,6 +273,7 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
     install_signal_thread(shutdown_tx.clone());
     let pidfile = config.pidfile.clone();
     let spin = Duration::from_micros(config.shard_spin_us);
+    let pin_cpus = config.shard_pin_cpus;
     let global = Arc::new(Global {
         config: Mutex::new(config),
         config_version: AtomicU64::new(0),
@@ -296,10 +297,10 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
     let replies = MeshBuilder::<ShardReply, _>::full(nshards, MESH_CHANNEL_CAPACITY);
     let (ready_tx, ready_rx) = crossbeam_channel::bounded(nshards);
     for id in 0..nshards {
-        let placement = if std::env::var("SHARDIS_UNPIN").is_ok() {
-            Placement::Unbound
-        } else {
+        let placement = if pin_cpus {
             Placement::Fixed(id % cores)
+        } else {
+            Placement::Unbound
         };
         let mut builder = LocalExecutorBuilder::new(placement).name(&format!("shard-{id}"));
         if !spin.is_zero() {
