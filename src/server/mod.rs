@@ -31,6 +31,8 @@ use shard::{unix_ms, ShardCtx, ShardReply, ShardRequest};
 
 /// Messages each mesh channel holds before a sender waits.
 const MESH_CHANNEL_CAPACITY: usize = 1024;
+/// Memory glommio reserves per shard for storage I/O buffers.
+const IO_MEMORY_BYTES: usize = 256 << 10;
 
 /// Why the process is stopping.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,6 +192,9 @@ async fn run_shard(
         }
     }
     let _ = ready.send(Ok(id));
+    // Drop the sender: once every shard has answered or died, the main thread's wait
+    // ends instead of timing out (a shard thread that panics drops its sender too).
+    drop(ready);
     let mut accepts = Vec::new();
     for listener in listeners {
         let shard = shard.clone();
@@ -296,13 +301,18 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
     let requests = MeshBuilder::<ShardRequest, _>::full(nshards, MESH_CHANNEL_CAPACITY);
     let replies = MeshBuilder::<ShardReply, _>::full(nshards, MESH_CHANNEL_CAPACITY);
     let (ready_tx, ready_rx) = crossbeam_channel::bounded(nshards);
+    let mut handles = Vec::with_capacity(nshards);
     for id in 0..nshards {
         let placement = if pin_cpus {
             Placement::Fixed(id % cores)
         } else {
             Placement::Unbound
         };
-        let mut builder = LocalExecutorBuilder::new(placement).name(&format!("shard-{id}"));
+        let mut builder = LocalExecutorBuilder::new(placement)
+            .name(&format!("shard-{id}"))
+            // glommio preallocates this for its own file I/O, which shardis does not use;
+            // the 10 MiB default per shard would be resident memory for nothing.
+            .io_memory(IO_MEMORY_BYTES);
         if !spin.is_zero() {
             builder = builder.spin_before_park(spin);
         }
@@ -312,20 +322,38 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
             replies.clone(),
             ready_tx.clone(),
         );
-        let spawned = builder.spawn(move || run_shard(id, g, rq, rp, ready));
-        if let Err(e) = spawned {
-            log::warning(&format!("Can't start shard {id}: {e}"));
-            return 1;
+        match builder.spawn(move || run_shard(id, g, rq, rp, ready)) {
+            Ok(handle) => handles.push(Some(handle)),
+            Err(e) => {
+                log::warning(&format!("Can't start shard {id}: {e}"));
+                return 1;
+            }
         }
     }
+    drop(ready_tx);
+    let mut started = vec![false; nshards];
     for _ in 0..nshards {
         match ready_rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(Ok(_)) => {}
+            Ok(Ok(id)) => started[id] = true,
             Ok(Err(e)) => {
                 log::warning(&e);
                 return 1;
             }
-            Err(_) => {
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                // Every shard that did not report has ended: its handle holds the reason.
+                for (id, handle) in handles.iter_mut().enumerate() {
+                    if let (false, Some(h)) = (started[id], handle.take()) {
+                        if let Err(e) = h.join() {
+                            log::warning(&format!("Shard {id} failed to start: {e}"));
+                        }
+                    }
+                }
+                log::warning(
+                    "io_uring needs locked memory: check `ulimit -l` (see tuning/README.md)",
+                );
+                return 1;
+            }
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
                 log::warning("Shards did not start within 30 seconds");
                 return 1;
             }
