@@ -75,8 +75,8 @@ ok "vm.swappiness = $swappiness (an in-memory store should not swap; consider 1 
 
 say "Limits"
 memlock=$(ulimit -l)
-if [ "$memlock" != "unlimited" ] && [ "$memlock" -lt 8192 ]; then
-  fix "memlock limit ${memlock} KiB -> at least 8192 KiB per process" "io_uring rings and glommio's registered buffers are locked memory" "echo 'raise it in /etc/security/limits.conf (memlock) or the service unit (LimitMEMLOCK=)'; false"
+if [ "$memlock" != "unlimited" ] && [ "$memlock" -lt 512 ]; then
+  fix "memlock limit ${memlock} KiB -> at least 512 KiB per process" "glommio's io_uring rings are locked memory; below 512 KiB shards fail to start (MemLockLimit)" "echo 'raise it in /etc/security/limits.conf (memlock) or the service unit (LimitMEMLOCK=)'; false"
 else ok "memlock = $memlock KiB (enough for io_uring rings)"; fi
 nofile=$(ulimit -n)
 if [ "$nofile" != "unlimited" ] && [ "$nofile" -lt 10032 ]; then
