@@ -237,6 +237,14 @@ impl ExecCtx<'_> {
     }
 }
 
+/// Builds an argument vector from words, for unit tests of command code.
+#[cfg(test)]
+pub(crate) fn words(w: &[&str]) -> Vec<Bytes> {
+    w.iter()
+        .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+        .collect()
+}
+
 /// Helpers shared by command parsers.
 pub mod args {
     use crate::protocol::parse_i64_strict;

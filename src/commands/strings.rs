@@ -597,12 +597,7 @@ fn setrange(ctx: &mut ExecCtx, a: &[Bytes]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn words(w: &[&str]) -> Vec<Bytes> {
-        w.iter()
-            .map(|w| Bytes::copy_from_slice(w.as_bytes()))
-            .collect()
-    }
+    use crate::commands::words;
 
     fn set_opts(w: &[&str]) -> Result<(bool, bool, bool, bool, Option<ExpireUnit>), &'static str> {
         let v = words(w);

@@ -434,10 +434,7 @@ pub fn rejected(shard: &ShardCtx, args: &[Bytes], msg: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn b(v: &[&str]) -> Vec<Bytes> {
-        v.iter().map(|s| Bytes::from(s.to_string())).collect()
-    }
+    use crate::commands::words as b;
 
     #[test]
     fn index_numbers_commands_and_subcommands() {

@@ -188,10 +188,7 @@ pub fn slowlog(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn b(v: &[&str]) -> Vec<Bytes> {
-        v.iter().map(|s| Bytes::from(s.to_string())).collect()
-    }
+    use crate::commands::words as b;
 
     #[test]
     fn truncates_like_redis() {

@@ -236,12 +236,7 @@ pub(super) fn move_cmd(ctx: &mut ExecCtx, a: &[Bytes]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn words(w: &[&str]) -> Vec<Bytes> {
-        w.iter()
-            .map(|w| Bytes::copy_from_slice(w.as_bytes()))
-            .collect()
-    }
+    use crate::commands::words;
 
     #[test]
     fn copy_options() {

@@ -322,6 +322,7 @@ pub(super) fn flushall(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::words;
     use crate::storage::{Entry, NewValue};
 
     fn opts(count: usize) -> ScanOpts {
@@ -415,12 +416,6 @@ mod tests {
         assert_eq!(parse_cursor(b"1x"), None);
         assert_eq!(parse_cursor(b"-"), None);
         assert_eq!(parse_cursor(b"abc"), None);
-    }
-
-    fn words(w: &[&str]) -> Vec<Bytes> {
-        w.iter()
-            .map(|w| Bytes::copy_from_slice(w.as_bytes()))
-            .collect()
     }
 
     #[test]
