@@ -323,7 +323,7 @@ fn render(
                 l("used_memory_scripts_human", &"0B");
                 l("maxmemory", &cfg.maxmemory);
                 l("maxmemory_human", &human(cfg.maxmemory));
-                l("maxmemory_policy", &"noeviction");
+                l("maxmemory_policy", &cfg.maxmemory_policy);
                 l("allocator_frag_ratio", &"1.00");
                 l("allocator_frag_bytes", &0);
                 l("allocator_rss_ratio", &"1.00");
