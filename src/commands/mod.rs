@@ -29,7 +29,6 @@ pub mod strings;
 pub mod strings_lcs;
 pub mod strings_num;
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::LazyLock;
@@ -201,7 +200,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(crate::metrics::commands::COMMANDS)
 }
 
-static TABLE: LazyLock<HashMap<&'static str, &'static CommandSpec>> =
+static TABLE: LazyLock<ahash::AHashMap<&'static str, &'static CommandSpec>> =
     LazyLock::new(|| families().map(|c| (c.name, c)).collect());
 
 /// All commands, for COMMAND.
