@@ -10,13 +10,23 @@ use std::time::{Duration, Instant};
 
 pub use resp::{Conn, Value};
 
-/// A port nobody listens on right now.
+/// A port nobody listens on right now, and never handed out before by this process: tests
+/// run in parallel, and two servers racing for one port would fail at start-up (shardis
+/// and redis-server both refuse a port in use).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// Polls `check` until it is true or `timeout` passes; panics with `what` on timeout.
