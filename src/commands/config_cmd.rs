@@ -73,7 +73,6 @@ fn config(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                         for db in ks.dbs.iter_mut() {
                             db.expired_total = 0;
                         }
-                        s.commands_processed.set(0);
                         s.metrics.reset();
                     })
                     .await;

@@ -184,7 +184,7 @@ fn info(
                         hits: ks.hits,
                         misses: ks.misses,
                         expired: ks.dbs.iter().map(|d| d.expired_total).sum(),
-                        commands: s.commands_processed.get(),
+                        commands: s.metrics.total_calls(),
                     }
                 })
                 .await

@@ -246,6 +246,15 @@ pub struct Metrics {
     unclaimed_slow: Cell<bool>,
 }
 
+impl Metrics {
+    /// Commands this shard executed and counted (INFO `total_commands_processed`): the
+    /// sum of the per-command calls, so a split command counts once, at its coordinator,
+    /// and rejected calls not at all, as in Redis.
+    pub fn total_calls(&self) -> u64 {
+        self.slots.iter().map(|s| s.calls.get()).sum()
+    }
+}
+
 impl Default for Metrics {
     fn default() -> Self {
         Metrics {

@@ -159,9 +159,6 @@ impl Client {
                         let call = crate::metrics::CoordCall::start(spec, &args, self.out.len());
                         self.run_split(spec, f, combine, args).await;
                         call.finish(self);
-                        shard
-                            .commands_processed
-                            .set(shard.commands_processed.get() + 1);
                     }
                     Route::Coord(f) => {
                         self.flush(&mut queued, &mut slots[first_unsent..], &mut chunks)
@@ -170,9 +167,6 @@ impl Client {
                         let call = crate::metrics::CoordCall::start(spec, &args, self.out.len());
                         f(self, args).await;
                         call.finish(self);
-                        shard
-                            .commands_processed
-                            .set(shard.commands_processed.get() + 1);
                     }
                 },
             }

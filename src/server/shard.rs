@@ -97,8 +97,6 @@ pub struct ShardCtx {
     /// A copy of the global config, refreshed when its version changes.
     config: RefCell<Config>,
     config_version: Cell<u64>,
-    /// Commands executed on this shard (INFO `total_commands_processed`).
-    pub commands_processed: Cell<u64>,
     /// Readiness of this shard's client sockets ([`super::io`]).
     pub(crate) poller: Rc<super::io::Poller>,
     /// Per-command statistics, slow log and latency events of this shard.
@@ -125,7 +123,6 @@ impl ShardCtx {
             next_req_id: Cell::new(1),
             config_version: Cell::new(global.config_version.load(Ordering::Acquire)),
             config: RefCell::new(config),
-            commands_processed: Cell::new(0),
             poller: Rc::new(super::io::Poller::new().expect("epoll_create1")),
             metrics: Default::default(),
             global,
@@ -172,8 +169,6 @@ impl ShardCtx {
         };
         run(&mut ctx, args);
         call.finish_exec(self, spec, args, out);
-        self.commands_processed
-            .set(self.commands_processed.get() + 1);
         let db = &mut ks.dbs[db];
         if !db.expired_log.is_empty() {
             // The replication log will record these as DEL; until then they are dropped.

@@ -442,3 +442,26 @@ fn redis_cli_reads_info_and_docs() {
     let data: Vec<&str> = lines[2].split_whitespace().collect();
     assert_eq!(data.first(), Some(&"10"), "{lines:?}");
 }
+
+#[test]
+fn total_commands_processed_counts_like_redis() {
+    for shards in [1, 2] {
+        let mut d = Diff::new(shards);
+        // A split MSET counts once, a rejected call (arity) not at all.
+        d.script(
+            "SET a 1
+             MSET a 1 b 2 c 3 d 4 e 5
+             MGET a b c d e
+             GET
+             DBSIZE",
+        );
+        let count = |c: &mut crate::support::Conn| {
+            let info = c.cmd(&["INFO", "stats"]).as_str();
+            info.lines()
+                .find_map(|l| l.strip_prefix("total_commands_processed:"))
+                .map(|v| v.trim().to_string())
+        };
+        let (ours, theirs) = (count(&mut d.ours), count(&mut d.theirs));
+        assert_eq!(ours, theirs, "{shards} shards");
+    }
+}
