@@ -9,6 +9,8 @@
 //! once to 64 significant bits (round half to even), which is what correctly rounded
 //! `strtold` and the x87 adder produce.
 
+use num_bigint::BigUint;
+
 /// Smallest exponent: the least subnormal is `1 * 2^-16445`.
 const EXP_MIN: i64 = -16445;
 /// Largest exponent of `mant * 2^exp` with a 64-bit `mant` (the max is just under 2^16384).
@@ -38,7 +40,7 @@ impl LongDouble {
     }
 
     pub fn from_i64(n: i64) -> LongDouble {
-        round(n < 0, &Big::from_u64(n.unsigned_abs()), 0, false)
+        round(n < 0, &BigUint::from(n.unsigned_abs()), 0, false)
     }
 
     /// Parses like Redis's `string2ld`: the whole string must be a number `strtold`
@@ -67,7 +69,7 @@ impl LongDouble {
         } else {
             parse_decimal(&lower)?
         };
-        if n.is_zero() {
+        if n.bits() == 0 {
             return Some(LongDouble { neg, ..Self::ZERO });
         }
         let v = round(neg, &n, exp2, sticky);
@@ -100,15 +102,15 @@ impl LongDouble {
             return Some(self);
         }
         let e = self.exp.min(other.exp);
-        let a = Big::from_u64(self.mant).shl((self.exp - e) as usize);
-        let b = Big::from_u64(other.mant).shl((other.exp - e) as usize);
+        let a = BigUint::from(self.mant) << (self.exp - e) as usize;
+        let b = BigUint::from(other.mant) << (other.exp - e) as usize;
         if self.neg == other.neg {
-            return Some(round(self.neg, &a.add(&b), e, false));
+            return Some(round(self.neg, &(a + b), e, false));
         }
         Some(match a.cmp(&b) {
             std::cmp::Ordering::Equal => Self::ZERO,
-            std::cmp::Ordering::Greater => round(self.neg, &a.sub(&b), e, false),
-            std::cmp::Ordering::Less => round(other.neg, &b.sub(&a), e, false),
+            std::cmp::Ordering::Greater => round(self.neg, &(a - b), e, false),
+            std::cmp::Ordering::Less => round(other.neg, &(b - a), e, false),
         })
     }
 
@@ -124,7 +126,7 @@ impl LongDouble {
         }
         const SCALE: u128 = 100_000_000_000_000_000; // 10^17
         if self.exp >= 0 {
-            s.push_str(&Big::from_u64(self.mant).shl(self.exp as usize).to_decimal());
+            s.push_str(&(BigUint::from(self.mant) << self.exp as usize).to_string());
         } else {
             let k = (-self.exp) as u32;
             let (int_part, frac_bits) = if k >= 64 {
@@ -197,11 +199,11 @@ fn split_number(s: &[u8], marker: u8, is_digit: fn(&u8) -> bool) -> Option<(Vec<
 
 /// A decimal `strtold` string as the exact integer `n` and binary exponent (with a sticky
 /// bit for a nonzero division remainder).
-fn parse_decimal(s: &[u8]) -> Option<(Big, i64, bool)> {
+fn parse_decimal(s: &[u8]) -> Option<(BigUint, i64, bool)> {
     let (digits, exp, frac_len) = split_number(s, b'e', u8::is_ascii_digit)?;
     let first = digits.iter().position(|&d| d != b'0');
     let Some(first) = first else {
-        return Some((Big::zero(), 0, false));
+        return Some((BigUint::ZERO, 0, false));
     };
     let last = digits.iter().rposition(|&d| d != b'0').unwrap_or(first);
     let sig = &digits[first..=last];
@@ -209,42 +211,50 @@ fn parse_decimal(s: &[u8]) -> Option<(Big, i64, bool)> {
     let x = exp - frac_len + (digits.len() - 1 - last) as i64;
     let magnitude = x + sig.len() as i64;
     if magnitude > 4940 {
-        return Some((Big::from_u64(1), i64::MAX / 4, false)); // overflows when rounded
+        return Some((BigUint::from(1u32), i64::MAX / 4, false)); // overflows when rounded
     }
     if magnitude < -4960 {
-        return Some((Big::from_u64(1), i64::MIN / 4, false)); // rounds to zero
+        return Some((BigUint::from(1u32), i64::MIN / 4, false)); // rounds to zero
     }
-    let mut n = Big::zero();
+    let mut n = BigUint::ZERO;
     for chunk in sig.chunks(9) {
         let v = chunk.iter().fold(0u32, |a, d| a * 10 + (d - b'0') as u32);
-        n = n
-            .mul_small(10u32.pow(chunk.len() as u32))
-            .add(&Big::from_u64(v as u64));
+        n = n * 10u32.pow(chunk.len() as u32) + v;
     }
     if x >= 0 {
-        return Some((n.mul(&Big::pow10(x as usize)), 0, false));
+        return Some((n * pow10(x as usize), 0, false));
     }
-    let m = Big::pow10((-x) as usize);
+    let m = pow10((-x) as usize);
     // q = floor(n * 2^s / m) with at least 66 significant bits, then round.
-    let s = (m.bit_len() as i64 - n.bit_len() as i64 + 66).max(0) as usize;
-    let (q, rem_nonzero) = n.shl(s).div_rem_small_quotient(&m);
-    Some((q, -(s as i64), rem_nonzero))
+    let s = (m.bits() as i64 - n.bits() as i64 + 66).max(0) as usize;
+    let scaled = n << s;
+    let (q, rem) = (&scaled / &m, &scaled % &m);
+    Some((q, -(s as i64), rem.bits() != 0))
 }
 
-fn parse_hex(s: &[u8]) -> Option<(Big, i64, bool)> {
+fn parse_hex(s: &[u8]) -> Option<(BigUint, i64, bool)> {
     let (digits, exp, frac_len) = split_number(s, b'p', u8::is_ascii_hexdigit)?;
-    let mut n = Big::zero();
+    let mut n = BigUint::ZERO;
     for d in digits {
         let v = (d as char).to_digit(16)? as u64;
-        n = n.mul_small(16).add(&Big::from_u64(v));
+        n = n * 16u32 + v;
     }
     Some((n, exp - 4 * frac_len, false))
 }
 
+/// The low 64 bits of `n`.
+fn low_u64(n: &BigUint) -> u64 {
+    n.iter_u64_digits().next().unwrap_or(0)
+}
+
+fn pow10(k: usize) -> BigUint {
+    BigUint::from(10u32).pow(k as u32)
+}
+
 /// Rounds `n * 2^exp2` (plus a sticky fraction below it) to the nearest long double,
 /// ties to even, with x87's subnormals and overflow to infinity.
-fn round(neg: bool, n: &Big, exp2: i64, sticky: bool) -> LongDouble {
-    let bits = n.bit_len() as i64;
+fn round(neg: bool, n: &BigUint, exp2: i64, sticky: bool) -> LongDouble {
+    let bits = n.bits() as i64;
     if bits == 0 {
         return LongDouble {
             neg,
@@ -254,12 +264,13 @@ fn round(neg: bool, n: &Big, exp2: i64, sticky: bool) -> LongDouble {
     let mut exp = (exp2 + bits - 64).max(EXP_MIN);
     let shift = exp - exp2;
     let mant = if shift <= 0 {
-        n.low_u64() << (-shift)
+        low_u64(n) << (-shift)
     } else {
         let shift = shift as usize;
-        let mut m = n.shr_u64(shift);
-        let half = n.bit(shift - 1);
-        let rest = sticky || n.any_below(shift - 1);
+        let mut m = low_u64(&(n >> shift));
+        let half = n.bit(shift as u64 - 1);
+        // Any bit below the half bit set: the lowest set bit is below it.
+        let rest = sticky || n.trailing_zeros().is_some_and(|t| t < shift as u64 - 1);
         if half && (rest || m & 1 == 1) {
             if m == u64::MAX {
                 m = 1 << 63;
@@ -283,206 +294,6 @@ fn round(neg: bool, n: &Big, exp2: i64, sticky: bool) -> LongDouble {
         inf: false,
         mant,
         exp,
-    }
-}
-
-/// A minimal unsigned big integer (little-endian 32-bit limbs), just what exact parsing,
-/// addition and printing need.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Big(Vec<u32>);
-
-impl Big {
-    fn zero() -> Big {
-        Big(Vec::new())
-    }
-
-    fn from_u64(v: u64) -> Big {
-        let mut b = Big(vec![v as u32, (v >> 32) as u32]);
-        b.trim();
-        b
-    }
-
-    fn trim(&mut self) {
-        while self.0.last() == Some(&0) {
-            self.0.pop();
-        }
-    }
-
-    fn is_zero(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    fn bit_len(&self) -> usize {
-        match self.0.last() {
-            None => 0,
-            Some(&top) => self.0.len() * 32 - top.leading_zeros() as usize,
-        }
-    }
-
-    fn bit(&self, i: usize) -> bool {
-        self.0.get(i / 32).is_some_and(|&l| l >> (i % 32) & 1 == 1)
-    }
-
-    /// Whether any bit below `i` is set.
-    fn any_below(&self, i: usize) -> bool {
-        let (limb, bit) = (i / 32, i % 32);
-        self.0.iter().take(limb.min(self.0.len())).any(|&l| l != 0)
-            || (bit > 0
-                && self
-                    .0
-                    .get(limb)
-                    .is_some_and(|&l| l & ((1u32 << bit) - 1) != 0))
-    }
-
-    fn low_u64(&self) -> u64 {
-        let l = |i: usize| self.0.get(i).copied().unwrap_or(0) as u64;
-        l(0) | l(1) << 32
-    }
-
-    /// The 64 bits starting at bit `shift` (the caller knows the rest is zero).
-    fn shr_u64(&self, shift: usize) -> u64 {
-        (0..64)
-            .filter(|&i| self.bit(shift + i))
-            .fold(0, |m, i| m | 1 << i)
-    }
-
-    fn shl(&self, bits: usize) -> Big {
-        if self.is_zero() {
-            return Big::zero();
-        }
-        let (limbs, bits) = (bits / 32, bits % 32);
-        let mut out = vec![0u32; limbs];
-        let mut carry = 0u32;
-        for &l in &self.0 {
-            if bits == 0 {
-                out.push(l);
-            } else {
-                out.push(l << bits | carry);
-                carry = l >> (32 - bits);
-            }
-        }
-        out.push(carry);
-        let mut b = Big(out);
-        b.trim();
-        b
-    }
-
-    fn add(&self, other: &Big) -> Big {
-        let mut out = Vec::with_capacity(self.0.len().max(other.0.len()) + 1);
-        let mut carry = 0u64;
-        for i in 0..self.0.len().max(other.0.len()) {
-            let s = self.0.get(i).copied().unwrap_or(0) as u64
-                + other.0.get(i).copied().unwrap_or(0) as u64
-                + carry;
-            out.push(s as u32);
-            carry = s >> 32;
-        }
-        out.push(carry as u32);
-        let mut b = Big(out);
-        b.trim();
-        b
-    }
-
-    /// `self - other`; `self >= other`.
-    fn sub(&self, other: &Big) -> Big {
-        let mut out = Vec::with_capacity(self.0.len());
-        let mut borrow = 0i64;
-        for i in 0..self.0.len() {
-            let mut d = self.0[i] as i64 - other.0.get(i).copied().unwrap_or(0) as i64 - borrow;
-            borrow = 0;
-            if d < 0 {
-                d += 1 << 32;
-                borrow = 1;
-            }
-            out.push(d as u32);
-        }
-        let mut b = Big(out);
-        b.trim();
-        b
-    }
-
-    fn cmp(&self, other: &Big) -> std::cmp::Ordering {
-        self.0
-            .len()
-            .cmp(&other.0.len())
-            .then_with(|| self.0.iter().rev().cmp(other.0.iter().rev()))
-    }
-
-    fn mul_small(&self, k: u32) -> Big {
-        let mut out = Vec::with_capacity(self.0.len() + 1);
-        let mut carry = 0u64;
-        for &l in &self.0 {
-            let p = l as u64 * k as u64 + carry;
-            out.push(p as u32);
-            carry = p >> 32;
-        }
-        out.push(carry as u32);
-        let mut b = Big(out);
-        b.trim();
-        b
-    }
-
-    fn mul(&self, other: &Big) -> Big {
-        let mut out = vec![0u32; self.0.len() + other.0.len() + 1];
-        for (i, &a) in self.0.iter().enumerate() {
-            let mut carry = 0u64;
-            for (j, &b) in other.0.iter().enumerate() {
-                let t = out[i + j] as u64 + a as u64 * b as u64 + carry;
-                out[i + j] = t as u32;
-                carry = t >> 32;
-            }
-            out[i + other.0.len()] = carry as u32;
-        }
-        let mut b = Big(out);
-        b.trim();
-        b
-    }
-
-    fn pow10(k: usize) -> Big {
-        let mut b = Big::from_u64(1);
-        for _ in 0..k / 9 {
-            b = b.mul_small(1_000_000_000);
-        }
-        b.mul_small(10u32.pow((k % 9) as u32))
-    }
-
-    /// `(self / d, self % d != 0)` for a quotient of at most a few hundred bits, by
-    /// shift-and-subtract.
-    fn div_rem_small_quotient(&self, d: &Big) -> (Big, bool) {
-        let mut rem = self.clone();
-        let mut q = Big::zero();
-        let qbits = (self.bit_len() + 1).saturating_sub(d.bit_len());
-        for i in (0..qbits).rev() {
-            let t = d.shl(i);
-            if rem.cmp(&t) != std::cmp::Ordering::Less {
-                rem = rem.sub(&t);
-                q = q.add(&Big::from_u64(1).shl(i));
-            }
-        }
-        (q, !rem.is_zero())
-    }
-
-    fn to_decimal(&self) -> String {
-        if self.is_zero() {
-            return "0".into();
-        }
-        let mut chunks = Vec::new();
-        let mut cur = self.clone();
-        while !cur.is_zero() {
-            let mut rem = 0u64;
-            for l in cur.0.iter_mut().rev() {
-                let v = rem << 32 | *l as u64;
-                *l = (v / 1_000_000_000) as u32;
-                rem = v % 1_000_000_000;
-            }
-            cur.trim();
-            chunks.push(rem as u32);
-        }
-        let mut s = chunks.last().map(u32::to_string).unwrap_or_default();
-        for c in chunks.iter().rev().skip(1) {
-            s.push_str(&format!("{c:09}"));
-        }
-        s
     }
 }
 
