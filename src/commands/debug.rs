@@ -94,11 +94,30 @@ pub fn value_digest(d: &mut Digest, entry: &Entry) {
 /// hashes: xor of `mix(mix(0, field), value)`; zsets: xor of `mix(mix(0, member),
 /// "%.17g" score)`), using the [`obj_type`] codes.
 fn object_digest(d: &mut Digest, o: &Object) {
+    let code = match o {
+        Object::Str(_) => obj_type::STRING,
+        Object::List(_) => obj_type::LIST,
+        Object::Set(_) => obj_type::SET,
+        Object::ZSet(_) => obj_type::ZSET,
+        Object::Hash(_) => obj_type::HASH,
+    };
+    mix_digest(d, &code.to_be_bytes());
     match o {
-        Object::Str(s) => {
-            mix_digest(d, &obj_type::STRING.to_be_bytes());
-            mix_digest(d, s);
-        }
+        Object::Str(s) => mix_digest(d, s),
+        Object::List(l) => l.for_each(|e| mix_digest(d, e)),
+        Object::Set(s) => s.for_each(|m| xor_digest(d, m)),
+        Object::Hash(h) => h.for_each(|f, v| {
+            let mut pair = [0u8; 20];
+            mix_digest(&mut pair, f);
+            mix_digest(&mut pair, v);
+            xor_digest(d, &pair);
+        }),
+        Object::ZSet(z) => z.for_each(|m, score| {
+            let mut pair = [0u8; 20];
+            mix_digest(&mut pair, m);
+            mix_digest(&mut pair, crate::protocol::format_double(score).as_bytes());
+            xor_digest(d, &pair);
+        }),
     }
 }
 
@@ -362,6 +381,12 @@ async fn object(c: &mut Client, key: Bytes) {
                 ValueRef::Str(v) => str_info(v, false),
                 ValueRef::Obj(o) => match o {
                     Object::Str(v) => str_info(v, true),
+                    // The RDB issue gives collections their real serialized length.
+                    other => StrInfo {
+                        encoding: other.encoding_name(),
+                        refcount: 1,
+                        serialized_len: other.heap_bytes(),
+                    },
                 },
             };
             let lru = (unix_ms() / 1000) & ((1 << 24) - 1);

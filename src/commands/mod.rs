@@ -28,6 +28,7 @@ pub mod server;
 pub mod strings;
 pub mod strings_lcs;
 pub mod strings_num;
+pub mod typed;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -65,6 +65,11 @@ pub struct Config {
     pub latency_tracking_info_percentiles: Vec<f64>,
     /// Record a latency monitor event for commands slower than this many ms (0 = off).
     pub latency_monitor_threshold: u64,
+    /// When small collections switch to their full encoding (`*-max-listpack-*`,
+    /// `set-max-intset-entries`, `list-max-listpack-size`).
+    pub encoding: crate::storage::EncodingLimits,
+    /// Accepted for compatibility; list nodes are never compressed.
+    pub list_compress_depth: u64,
 }
 
 impl Default for Config {
@@ -96,6 +101,8 @@ impl Default for Config {
             slowlog_max_len: 128,
             maxmemory: 0,
             maxmemory_policy: "noeviction".into(),
+            encoding: Default::default(),
+            list_compress_depth: 0,
             latency_tracking: true,
             latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
             latency_monitor_threshold: 0,
@@ -205,6 +212,31 @@ macro_rules! opt {
             get: |$c: &Config| $get,
             set: |$c2: &mut Config, $a: &[String]| $set,
         }
+    };
+}
+
+/// An encoding threshold: a non-negative size_t option settable at run time.
+macro_rules! size_opt {
+    ($name:literal, $field:ident) => {
+        opt!($name, true, |c| c.encoding.$field.to_string(), |c, a| {
+            c.encoding.$field = int_in(one(a)?, 0, LONG_MAX)?;
+            Ok(())
+        })
+    };
+}
+
+/// `list-max-listpack-size` (and its old name): an int, negative for a byte size class.
+macro_rules! list_size_opt {
+    ($name:literal) => {
+        opt!(
+            $name,
+            true,
+            |c| c.encoding.list_max_listpack_size.to_string(),
+            |c, a| {
+                c.encoding.list_max_listpack_size = int_in(one(a)?, -(INT_MAX + 1), INT_MAX)?;
+                Ok(())
+            }
+        )
     };
 }
 
@@ -432,6 +464,26 @@ pub static OPTIONS: &[OptionSpec] = &[
             .join(" "),
         |c, a| {
             c.latency_tracking_info_percentiles = parse_percentiles(&a.join(" "))?;
+            Ok(())
+        }
+    ),
+    size_opt!("hash-max-listpack-entries", hash_max_listpack_entries),
+    size_opt!("hash-max-ziplist-entries", hash_max_listpack_entries),
+    size_opt!("hash-max-listpack-value", hash_max_listpack_value),
+    size_opt!("hash-max-ziplist-value", hash_max_listpack_value),
+    size_opt!("zset-max-listpack-entries", zset_max_listpack_entries),
+    size_opt!("zset-max-ziplist-entries", zset_max_listpack_entries),
+    size_opt!("zset-max-listpack-value", zset_max_listpack_value),
+    size_opt!("zset-max-ziplist-value", zset_max_listpack_value),
+    size_opt!("set-max-intset-entries", set_max_intset_entries),
+    list_size_opt!("list-max-listpack-size"),
+    list_size_opt!("list-max-ziplist-size"),
+    opt!(
+        "list-compress-depth",
+        true,
+        |c| c.list_compress_depth.to_string(),
+        |c, a| {
+            c.list_compress_depth = int_in(one(a)?, 0, INT_MAX)?;
             Ok(())
         }
     ),

@@ -97,6 +97,8 @@ pub struct ShardCtx {
     /// A copy of the global config, refreshed when its version changes.
     config: RefCell<Config>,
     config_version: Cell<u64>,
+    /// The config version the keyspace's encoding limits were copied from.
+    limits_version: Cell<u64>,
     /// Readiness of this shard's client sockets ([`super::io`]).
     pub(crate) poller: Rc<super::io::Poller>,
     /// Per-command statistics, slow log and latency events of this shard.
@@ -112,16 +114,20 @@ impl ShardCtx {
     ) -> Self {
         let config = global.config.lock().expect("config lock").clone();
         let seed = unix_ms() ^ ((id as u64 + 1) << 48) ^ (std::process::id() as u64) << 20;
+        let mut keyspace = Keyspace::new(config.databases, seed);
+        keyspace.limits = config.encoding;
+        let version = global.config_version.load(Ordering::Acquire);
         ShardCtx {
             id,
             nshards: global.nshards,
-            keyspace: RefCell::new(Keyspace::new(config.databases, seed)),
+            keyspace: RefCell::new(keyspace),
             clients: RefCell::new(ClientRegistry::default()),
             requests,
             replies,
             pending: RefCell::new(ahash::AHashMap::new()),
             next_req_id: Cell::new(1),
-            config_version: Cell::new(global.config_version.load(Ordering::Acquire)),
+            config_version: Cell::new(version),
+            limits_version: Cell::new(version),
             config: RefCell::new(config),
             poller: Rc::new(super::io::Poller::new().expect("epoll_create1")),
             metrics: Default::default(),
@@ -161,6 +167,12 @@ impl ShardCtx {
     ) {
         let call = crate::metrics::Call::start(out.len());
         let mut ks = self.keyspace.borrow_mut();
+        let version = self.global.config_version.load(Ordering::Acquire);
+        if version != self.limits_version.get() {
+            // CONFIG SET changed something: commands see the new encoding thresholds.
+            ks.limits = self.config().encoding;
+            self.limits_version.set(version);
+        }
         let mut ctx = ExecCtx {
             ks: &mut ks,
             db,

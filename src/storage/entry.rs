@@ -25,6 +25,7 @@ use std::alloc::{alloc, dealloc, Layout};
 use std::ptr::NonNull;
 
 use super::value::Object;
+use super::varint;
 
 const TAG_KIND_MASK: u8 = 0b0000_0011;
 const KIND_INLINE_STR: u8 = 0;
@@ -54,19 +55,10 @@ pub struct Entry(NonNull<u8>);
 // another thread moves that ownership. Object is Send.
 unsafe impl Send for Entry {}
 
-fn varint_len(mut n: usize) -> usize {
-    let mut len = 1;
-    while n >= 0x80 {
-        n >>= 7;
-        len += 1;
-    }
-    len
-}
-
 /// Writes `n` as LEB128 at `p`; returns the pointer past it.
 ///
 /// # Safety
-/// `p` must have room for `varint_len(n)` bytes.
+/// `p` must have room for `varint::len(n)` bytes.
 unsafe fn put_varint(mut p: *mut u8, mut n: usize) -> *mut u8 {
     while n >= 0x80 {
         *p = (n as u8) | 0x80;
@@ -108,12 +100,12 @@ impl Entry {
     /// Builds a block for `key` with `value` and an optional absolute expiry.
     pub fn new(key: &[u8], value: NewValue<'_>, expire_at_ms: Option<u64>) -> Entry {
         let (kind, value_bytes) = match &value {
-            NewValue::Str(s) => (KIND_INLINE_STR, varint_len(s.len()) + s.len()),
+            NewValue::Str(s) => (KIND_INLINE_STR, varint::len(s.len()) + s.len()),
             NewValue::Obj(_) => (KIND_OBJECT, 8),
         };
         let ttl_bytes = if expire_at_ms.is_some() { 8 } else { 0 };
         let short_key = key.len() <= TAG_KEY_LEN_MAX;
-        let key_len_bytes = if short_key { 0 } else { varint_len(key.len()) };
+        let key_len_bytes = if short_key { 0 } else { varint::len(key.len()) };
         let total = 1 + ttl_bytes + key_len_bytes + key.len() + value_bytes;
         let layout = Layout::from_size_align(total, 1).expect("entry size fits a layout");
         // SAFETY: layout has non-zero size; every write below stays inside `total` bytes,

@@ -7,12 +7,18 @@
 //! the seam where the replication log will record a `DEL`.
 
 pub mod entry;
+pub mod hash;
+pub mod list;
+pub mod pack;
+pub mod set;
 pub mod table;
 pub mod value;
+pub mod varint;
+pub mod zset;
 
 pub use entry::{Entry, NewValue, ValueRef};
-pub use table::{EntryMut, Table, POS_END};
-pub use value::Object;
+pub use table::{EntryMut, ItemMut, Keyed, Table, POS_END};
+pub use value::{EncodingLimits, Object};
 
 use ahash::RandomState;
 
@@ -24,6 +30,8 @@ pub struct Keyspace {
     pub hits: u64,
     pub misses: u64,
     rng_state: u64,
+    /// Collection encoding thresholds, from the config.
+    pub limits: EncodingLimits,
 }
 
 impl Keyspace {
@@ -41,6 +49,7 @@ impl Keyspace {
             hits: 0,
             misses: 0,
             rng_state: seed | 1,
+            limits: EncodingLimits::default(),
         }
     }
 

@@ -28,20 +28,42 @@ use hashbrown::HashTable;
 
 use super::entry::Entry;
 
+/// What a table holds: items found by a byte-string key. The keyspace holds [`Entry`]s;
+/// hash, set and sorted-set encodings hold their own element blocks.
+pub trait Keyed {
+    fn key(&self) -> &[u8];
+    /// Whether the item has a TTL (only keyspace entries do); the table counts them so the
+    /// expiry walk can skip segments without any.
+    fn has_ttl(&self) -> bool {
+        false
+    }
+}
+
+impl Keyed for Entry {
+    #[inline]
+    fn key(&self) -> &[u8] {
+        Entry::key(self)
+    }
+    #[inline]
+    fn has_ttl(&self) -> bool {
+        self.expire_at_ms().is_some()
+    }
+}
+
 /// One past the last position of the hash space that cursors walk.
 pub const POS_END: u64 = 1 << 32;
 const POS_BITS: u32 = 32;
 /// A segment splits when an insert finds it this full (hashbrown's capacity of 128 buckets).
 const SPLIT_AT: usize = 112;
 
-struct Segment {
-    entries: HashTable<Entry>,
+struct Segment<E> {
+    entries: HashTable<E>,
     depth: u32,
     /// Entries with a TTL; lets the expiry walk skip segments without any.
     volatile: u32,
 }
 
-impl Segment {
+impl<E> Segment<E> {
     fn new(depth: u32) -> Self {
         Segment {
             entries: HashTable::new(),
@@ -66,31 +88,34 @@ fn inner(h: u64) -> u64 {
     h.wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
-/// A mutable borrow of one entry. On drop it updates the TTL counters if the entry gained
+/// A mutable borrow of one item. On drop it updates the TTL counters if the item gained
 /// or lost a TTL, so callers may change TTLs freely.
-pub struct EntryMut<'a> {
-    entry: &'a mut Entry,
+pub struct ItemMut<'a, E: Keyed> {
+    entry: &'a mut E,
     segment_volatile: &'a mut u32,
     table_volatile: &'a mut usize,
     had_ttl: bool,
 }
 
-impl std::ops::Deref for EntryMut<'_> {
-    type Target = Entry;
-    fn deref(&self) -> &Entry {
+/// A mutable borrow of one keyspace entry.
+pub type EntryMut<'a> = ItemMut<'a, Entry>;
+
+impl<E: Keyed> std::ops::Deref for ItemMut<'_, E> {
+    type Target = E;
+    fn deref(&self) -> &E {
         self.entry
     }
 }
 
-impl std::ops::DerefMut for EntryMut<'_> {
-    fn deref_mut(&mut self) -> &mut Entry {
+impl<E: Keyed> std::ops::DerefMut for ItemMut<'_, E> {
+    fn deref_mut(&mut self) -> &mut E {
         self.entry
     }
 }
 
-impl Drop for EntryMut<'_> {
+impl<E: Keyed> Drop for ItemMut<'_, E> {
     fn drop(&mut self) {
-        let has_ttl = self.entry.expire_at_ms().is_some();
+        let has_ttl = self.entry.has_ttl();
         if has_ttl != self.had_ttl {
             if has_ttl {
                 *self.segment_volatile += 1;
@@ -103,16 +128,16 @@ impl Drop for EntryMut<'_> {
     }
 }
 
-pub struct Table {
+pub struct Table<E: Keyed = Entry> {
     hasher: RandomState,
     dir: Vec<u32>,
-    segments: Vec<Segment>,
+    segments: Vec<Segment<E>>,
     global_depth: u32,
     len: usize,
     volatile: usize,
 }
 
-impl Table {
+impl<E: Keyed> Table<E> {
     pub fn new(hasher: RandomState) -> Self {
         Table {
             hasher,
@@ -160,20 +185,20 @@ impl Table {
         }
     }
 
-    pub fn get(&self, key: &[u8]) -> Option<&Entry> {
+    pub fn get(&self, key: &[u8]) -> Option<&E> {
         let h = self.hash(key);
         self.segments[self.segment_of(h)]
             .entries
             .find(inner(h), |e| e.key() == key)
     }
 
-    pub fn get_mut(&mut self, key: &[u8]) -> Option<EntryMut<'_>> {
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<ItemMut<'_, E>> {
         let h = self.hash(key);
         let si = self.segment_of(h);
         let seg = &mut self.segments[si];
         let entry = seg.entries.find_mut(inner(h), |e| e.key() == key)?;
-        let had_ttl = entry.expire_at_ms().is_some();
-        Some(EntryMut {
+        let had_ttl = entry.has_ttl();
+        Some(ItemMut {
             entry,
             segment_volatile: &mut seg.volatile,
             table_volatile: &mut self.volatile,
@@ -182,15 +207,15 @@ impl Table {
     }
 
     /// Inserts `entry`, replacing (and returning) an entry with the same key.
-    pub fn insert(&mut self, entry: Entry) -> Option<Entry> {
+    pub fn insert(&mut self, entry: E) -> Option<E> {
         let h = self.hash(entry.key());
-        let ttl = entry.expire_at_ms().is_some() as u32;
+        let ttl = entry.has_ttl() as u32;
         let mut si = self.segment_of(h);
         if let Some(slot) = self.segments[si]
             .entries
             .find_mut(inner(h), |e| e.key() == entry.key())
         {
-            let old_ttl = slot.expire_at_ms().is_some() as u32;
+            let old_ttl = slot.has_ttl() as u32;
             let old = std::mem::replace(slot, entry);
             let seg = &mut self.segments[si];
             seg.volatile = seg.volatile + ttl - old_ttl;
@@ -211,13 +236,13 @@ impl Table {
         None
     }
 
-    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+    pub fn remove(&mut self, key: &[u8]) -> Option<E> {
         let h = self.hash(key);
         let si = self.segment_of(h);
         let seg = &mut self.segments[si];
         let found = seg.entries.find_entry(inner(h), |e| e.key() == key).ok()?;
         let (entry, _) = found.remove();
-        if entry.expire_at_ms().is_some() {
+        if entry.has_ttl() {
             seg.volatile -= 1;
             self.volatile -= 1;
         }
@@ -256,7 +281,7 @@ impl Table {
             } else {
                 &mut stay
             };
-            half.volatile += e.expire_at_ms().is_some() as u32;
+            half.volatile += e.has_ttl() as u32;
             half.entries
                 .insert_unique(inner(eh), e, |x| inner(hasher.hash_one(x.key())));
         }
@@ -275,7 +300,7 @@ impl Table {
 
     /// Visits every entry of the segment holding position `pos` and returns the position
     /// where the next segment starts (`POS_END` after the last one).
-    pub fn scan_segment(&self, pos: u64, mut visit: impl FnMut(&Entry)) -> u64 {
+    pub fn scan_segment(&self, pos: u64, mut visit: impl FnMut(&E)) -> u64 {
         let seg = &self.segments[self.segment_at(pos.min(POS_END - 1))];
         for e in seg.entries.iter() {
             visit(e);
@@ -283,6 +308,41 @@ impl Table {
         seg.range(pos.min(POS_END - 1)).1
     }
 
+    /// A pseudo-random entry, chosen with the random number `r`.
+    pub fn random_entry(&self, mut r: u64) -> Option<&E> {
+        if self.len == 0 {
+            return None;
+        }
+        for _ in 0..32 {
+            let seg = &self.segments[self.dir[(r as usize) % self.dir.len()] as usize];
+            r = r.rotate_left(17).wrapping_mul(0x2545_F491_4F6C_DD1D);
+            if !seg.entries.is_empty() {
+                return seg.entries.iter().nth((r as usize) % seg.entries.len());
+            }
+        }
+        self.segments.iter().find_map(|s| s.entries.iter().next())
+    }
+
+    /// Every entry, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &E> {
+        self.segments.iter().flat_map(|s| s.entries.iter())
+    }
+
+    /// Approximate heap bytes of the table structure itself (not the entries).
+    pub fn overhead_bytes(&self) -> usize {
+        self.dir.len() * 4
+            + self
+                .segments
+                .iter()
+                .map(|s| {
+                    std::mem::size_of::<Segment<E>>()
+                        + s.entries.capacity() * 8 / 7 * (std::mem::size_of::<E>() + 1)
+                })
+                .sum::<usize>()
+    }
+}
+
+impl Table<Entry> {
     /// Removes the expired entries of segments starting at `pos`, checking at most about
     /// `max_checked` entries that have a TTL. Removed entries go to `on_expired`. Returns
     /// the next position (wrapping to 0 at the end), entries checked, entries expired.
@@ -318,36 +378,6 @@ impl Table {
             pos = if end >= POS_END { 0 } else { end };
         }
         (pos, checked, expired)
-    }
-
-    /// A pseudo-random entry, chosen with the random number `r`.
-    pub fn random_entry(&self, mut r: u64) -> Option<&Entry> {
-        if self.len == 0 {
-            return None;
-        }
-        for _ in 0..32 {
-            let seg = &self.segments[self.dir[(r as usize) % self.dir.len()] as usize];
-            r = r.rotate_left(17).wrapping_mul(0x2545_F491_4F6C_DD1D);
-            if !seg.entries.is_empty() {
-                return seg.entries.iter().nth((r as usize) % seg.entries.len());
-            }
-        }
-        self.segments.iter().find_map(|s| s.entries.iter().next())
-    }
-
-    /// Every entry, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = &Entry> {
-        self.segments.iter().flat_map(|s| s.entries.iter())
-    }
-
-    /// Approximate heap bytes of the table structure itself (not the entries).
-    pub fn overhead_bytes(&self) -> usize {
-        self.dir.len() * 4
-            + self
-                .segments
-                .iter()
-                .map(|s| std::mem::size_of::<Segment>() + s.entries.capacity() * 9 / 7 * 8)
-                .sum::<usize>()
     }
 }
 
