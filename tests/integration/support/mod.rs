@@ -2,6 +2,7 @@
 //! loopback port, stopped on drop), a RESP client, and differential comparison.
 #![allow(dead_code)]
 
+pub mod gen;
 pub mod resp;
 
 use std::net::TcpListener;
