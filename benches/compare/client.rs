@@ -1,5 +1,6 @@
-//! A minimal RESP client for set-up commands (PING, DEBUG POPULATE, DBSIZE): one command
-//! out, one reply back as its first line (a bulk string's body instead of its header).
+//! A minimal RESP client for set-up commands (PING, DEBUG POPULATE, DBSIZE) and pipelined
+//! bulk loads: each reply read back as its first line (a bulk string's body instead of its
+//! header).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -26,11 +27,27 @@ impl Client {
     }
 
     pub fn cmd(&mut self, args: &[&str]) -> Res<String> {
-        let mut buf = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            buf.extend(format!("${}\r\n{a}\r\n", a.len()).bytes());
+        let mut buf = Vec::new();
+        encode(&mut buf, args.iter().map(|a| a.as_bytes()));
+        self.w.write_all(&buf).map_err(|e| e.to_string())?;
+        self.reply()
+    }
+
+    /// Sends every command in one write and reads all their replies (each as [`cmd`]
+    /// returns it). For bulk loads, one round trip per batch; the commands must not
+    /// answer with aggregates (only their header line would be read).
+    ///
+    /// [`cmd`]: Client::cmd
+    pub fn pipeline(&mut self, cmds: &[Vec<String>]) -> Res<Vec<String>> {
+        let mut buf = Vec::new();
+        for c in cmds {
+            encode(&mut buf, c.iter().map(|a| a.as_bytes()));
         }
         self.w.write_all(&buf).map_err(|e| e.to_string())?;
+        cmds.iter().map(|_| self.reply()).collect()
+    }
+
+    fn reply(&mut self) -> Res<String> {
         let mut line = String::new();
         self.r.read_line(&mut line).map_err(|e| e.to_string())?;
         let line = line.trim_end().to_string();
@@ -40,5 +57,15 @@ impl Client {
             return Ok(String::from_utf8_lossy(&body[..n]).into_owned());
         }
         Ok(line)
+    }
+}
+
+/// Appends one command in RESP to `buf`.
+fn encode<'a>(buf: &mut Vec<u8>, args: impl ExactSizeIterator<Item = &'a [u8]>) {
+    buf.extend(format!("*{}\r\n", args.len()).bytes());
+    for a in args {
+        buf.extend(format!("${}\r\n", a.len()).bytes());
+        buf.extend_from_slice(a);
+        buf.extend_from_slice(b"\r\n");
     }
 }

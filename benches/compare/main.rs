@@ -5,9 +5,12 @@
 //!     cargo bench --bench compare -- setget,memory     # some scenarios
 //!
 //! Environment: `BENCH_SCENARIOS` (comma-separated; default all: setget, latency, suite,
-//! memory), `BENCH_ROUNDS` (default 3, quick 1), `BENCH_SHARDS` (shardis `--shards`,
-//! default 2), `BENCH_POPULATE` (keys for the memory scenario, default 1000000, quick
-//! 200000), `BENCH_QUICK=1`. Needs `redis-server` and `redis-benchmark` (7.0).
+//! memory, types-memory), `BENCH_ROUNDS` (default 3, quick 1), `BENCH_SHARDS` (shardis
+//! `--shards`, default 2), `BENCH_POPULATE` (keys for the memory scenario, default
+//! 1000000, quick 200000), `BENCH_TYPES_N` (elements of each big collection in
+//! types-memory, default 1000000, quick 100000), `BENCH_TYPES_SMALL` (its 10-field
+//! hashes, default 100000, quick 10000), `BENCH_QUICK=1`. Needs `redis-server` and
+//! `redis-benchmark` (7.0).
 //!
 //! How: `cargo bench` builds the release shardis; each scenario starts shardis and a
 //! redis-server with the same settings (loopback, free ports, no persistence) and runs its
@@ -45,6 +48,8 @@ pub struct Settings {
     pub n_lat: u64,
     pub n_suite: u64,
     pub populate: u64,
+    pub types_n: u64,
+    pub types_small: u64,
     pub quick: bool,
 }
 
@@ -66,6 +71,8 @@ fn settings() -> Settings {
         n_lat: q(20_000, 5_000),
         n_suite: q(200_000, 10_000),
         populate: env_num("BENCH_POPULATE", q(1_000_000, 200_000)).max(1),
+        types_n: env_num("BENCH_TYPES_N", q(1_000_000, 100_000)).max(1),
+        types_small: env_num("BENCH_TYPES_SMALL", q(100_000, 10_000)).max(1),
         quick,
     }
 }

@@ -8,6 +8,7 @@ mod latency;
 mod memory;
 mod setget;
 mod suite;
+mod types_memory;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -36,6 +37,7 @@ pub fn all() -> Vec<Box<dyn Scenario>> {
         Box::new(latency::Latency),
         Box::new(suite::Suite),
         Box::new(memory::Memory),
+        Box::new(types_memory::TypesMemory),
     ]
 }
 
