@@ -10,7 +10,8 @@
 //! `SHARDIS_FUZZ_OPS` changes the number of commands per configuration (default 3000).
 //! Triage: `SHARDIS_FUZZ_FAMILIES=lists,zsets` draws from those families only,
 //! `SHARDIS_FUZZ_SKIP=ZPOPMIN,ZMPOP` leaves commands out (a known difference hiding the
-//! next ones), `SHARDIS_FUZZ_KEEP_GOING=1` reports every differing reply.
+//! next ones), `SHARDIS_FUZZ_KEEP_GOING=1` reports every differing reply, `SHARDIS_FUZZ_HISTORY=n`
+//! shows the last n commands.
 
 use std::collections::VecDeque;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -32,7 +33,13 @@ const ALL: &[&Family] = &[
 ];
 
 const DIGEST_EVERY: usize = 100;
-const HISTORY: usize = 20;
+/// Commands shown on a failure (`SHARDIS_FUZZ_HISTORY` for more).
+fn history_len() -> usize {
+    std::env::var("SHARDIS_FUZZ_HISTORY")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20)
+}
 /// Share of commands (percent) whose argument list is cut short (arity and syntax errors).
 const MUTATE_PERCENT: u64 = 2;
 
@@ -181,6 +188,7 @@ struct Run<'a> {
     seed: u64,
     d: Diff,
     history: VecDeque<String>,
+    history_len: usize,
     /// `SHARDIS_FUZZ_KEEP_GOING=1` (triage): report reply differences and go on; the
     /// test still fails at the end. Later differences may follow from earlier ones.
     keep_going: bool,
@@ -208,7 +216,7 @@ impl Run<'_> {
     /// Sends one generated command to both servers and compares the replies.
     fn step(&mut self, n: usize, g: &CmdGen, args: &[String]) {
         self.history.push_back(format!("#{n} {}", show(args)));
-        if self.history.len() > HISTORY {
+        if self.history.len() > self.history_len {
             self.history.pop_front();
         }
         let (a, b) = match g.cmp {
@@ -356,6 +364,7 @@ fn run(cfg: &Config, seed_offset: u64) {
         seed: seed.wrapping_sub(seed_offset),
         d: Diff::new(cfg.shards),
         history: VecDeque::new(),
+        history_len: history_len(),
         keep_going: std::env::var("SHARDIS_FUZZ_KEEP_GOING").is_ok_and(|v| v == "1"),
         differences: 0,
     };
