@@ -11,7 +11,7 @@
 //! Triage: `SHARDIS_FUZZ_FAMILIES=lists,zsets` draws from those families only,
 //! `SHARDIS_FUZZ_SKIP=ZPOPMIN,ZMPOP` leaves commands out (a known difference hiding the
 //! next ones), `SHARDIS_FUZZ_KEEP_GOING=1` reports every differing reply, `SHARDIS_FUZZ_HISTORY=n`
-//! shows the last n commands.
+//! shows the last n commands, `SHARDIS_FUZZ_STATS=1` counts replies and errors per command.
 
 use std::collections::VecDeque;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -193,6 +193,9 @@ struct Run<'a> {
     /// test still fails at the end. Later differences may follow from earlier ones.
     keep_going: bool,
     differences: usize,
+    /// Per command: replies that were errors, and all (`SHARDIS_FUZZ_STATS=1` prints
+    /// them: a generator whose commands mostly fail tests little).
+    stats: std::collections::BTreeMap<&'static str, (usize, usize)>,
 }
 
 impl Run<'_> {
@@ -226,6 +229,9 @@ impl Run<'_> {
             ),
             _ => self.send(args),
         };
+        let st = self.stats.entry(g.name).or_default();
+        st.0 += usize::from(b.is_error());
+        st.1 += 1;
         if a == b {
             return;
         }
@@ -269,6 +275,9 @@ impl Run<'_> {
     fn check_digest(&mut self, when: &str) {
         let dig = ["DEBUG", "DIGEST"].map(String::from);
         let (a, b) = self.send(&dig);
+        let st = self.stats.entry(g.name).or_default();
+        st.0 += usize::from(b.is_error());
+        st.1 += 1;
         if a == b {
             return;
         }
@@ -367,6 +376,7 @@ fn run(cfg: &Config, seed_offset: u64) {
         history_len: history_len(),
         keep_going: std::env::var("SHARDIS_FUZZ_KEEP_GOING").is_ok_and(|v| v == "1"),
         differences: 0,
+        stats: Default::default(),
     };
     // The final digest is compared here, with the seed in the message.
     r.d.digest_at_end = false;
@@ -405,6 +415,11 @@ fn run(cfg: &Config, seed_offset: u64) {
         }
     }
     r.check_digest("at the end");
+    if std::env::var("SHARDIS_FUZZ_STATS").is_ok_and(|v| v == "1") {
+        for (name, (errors, all)) in &r.stats {
+            eprintln!("random_diff {}: {name:<18} {all:>5} sent, {errors:>5} errors", cfg.name);
+        }
+    }
     if r.differences > 0 {
         r.fail(&format!("{} replies differed", r.differences));
     }
