@@ -281,11 +281,11 @@ impl Run<'_> {
         let mut differing = Vec::new();
         for db in ["0", "1"] {
             let _ = self.send(&["SELECT", db].map(String::from));
-            for k in gen::KEYS {
-                let args = ["DEBUG", "DIGEST-VALUE", k].map(String::from);
+            for k in gen::all_keys() {
+                let args = ["DEBUG", "DIGEST-VALUE", &k].map(String::from);
                 let (x, y) = self.send(&args);
                 if x != y {
-                    let t = self.send(&["TYPE", k].map(String::from));
+                    let t = self.send(&["TYPE", &k].map(String::from));
                     differing.push(format!("db {db} {k}: {t:?}"));
                 }
             }
@@ -351,6 +351,7 @@ fn enabled(c: &mut Conn) -> Vec<&'static Family> {
 /// Draws a family uniformly, then a command of it by weight.
 fn draw<'f>(g: &mut Gen, families: &[&'f Family]) -> &'f CmdGen {
     let fam = families[g.rng.below(families.len() as u64) as usize];
+    g.prefixes = fam.prefixes;
     let total: u64 = fam.cmds.iter().map(|c| c.weight as u64).sum();
     let mut x = g.rng.below(total);
     for c in fam.cmds {
@@ -414,7 +415,10 @@ fn run(cfg: &Config, seed_offset: u64) {
     r.check_digest("at the end");
     if std::env::var("SHARDIS_FUZZ_STATS").is_ok_and(|v| v == "1") {
         for (name, (errors, all)) in &r.stats {
-            eprintln!("random_diff {}: {name:<18} {all:>5} sent, {errors:>5} errors", cfg.name);
+            eprintln!(
+                "random_diff {}: {name:<18} {all:>5} sent, {errors:>5} errors",
+                cfg.name
+            );
         }
     }
     if r.differences > 0 {

@@ -79,12 +79,16 @@ pub struct CmdGen {
 
 pub struct Family {
     pub name: &'static str,
+    /// Key name prefixes the family mostly draws from (see [`Gen::key`]).
+    pub prefixes: &'static [&'static str],
     pub cmds: &'static [CmdGen],
 }
 
 /// Argument source: the RNG, the key set and the expiry-time bookkeeping.
 pub struct Gen {
     pub rng: Rng,
+    /// The prefixes of the family drawing now.
+    pub prefixes: &'static [&'static str],
     now_s: u64,
     used_rel: HashSet<u64>,
 }
@@ -92,6 +96,18 @@ pub struct Gen {
 /// 8 keys: two hash-tag groups (always on one shard together) and three free keys (on
 /// different shards of a 2-shard server, some of them).
 pub const KEYS: [&str; 8] = ["{a}x", "{a}y", "{a}z", "{b}x", "{b}y", "p", "q", "r"];
+
+/// Key prefixes: one per type family, so most commands find their own type instead of
+/// WRONGTYPE (which every family still meets through the other prefixes).
+pub const PREFIXES: [&str; 5] = ["", "l", "h", "s", "z"];
+
+/// Every key the generators use (for diagnostics).
+pub fn all_keys() -> Vec<String> {
+    PREFIXES
+        .iter()
+        .flat_map(|p| KEYS.iter().map(move |k| format!("{p}{k}")))
+        .collect()
+}
 
 /// 70 bytes: over the default 64-byte listpack value limits.
 const LONG: &str = "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL";
@@ -195,6 +211,7 @@ impl Gen {
     pub fn new(seed: u64, now_s: u64) -> Gen {
         Gen {
             rng: Rng::new(seed),
+            prefixes: &[""],
             now_s,
             used_rel: HashSet::new(),
         }
@@ -204,8 +221,15 @@ impl Gen {
         self.rng.chance(percent)
     }
 
+    /// One of [`KEYS`] under a prefix: mostly the drawing family's, else any. A prefix
+    /// keeps the key's hash tag, so keys that share a tag stay on one shard.
     pub fn key(&mut self) -> String {
-        self.rng.pick(&KEYS).to_string()
+        let p = if self.chance(80) {
+            self.rng.pick(self.prefixes)
+        } else {
+            self.rng.pick(&PREFIXES)
+        };
+        format!("{p}{}", self.rng.pick(&KEYS))
     }
 
     pub fn keys(&mut self, min: u64, max: u64) -> Vec<String> {

@@ -73,6 +73,7 @@ fn pairs(
 
 pub static LISTS: Family = Family {
     name: "lists",
+    prefixes: &["l"],
     cmds: &[
         cmd("LPUSH", 6, Cmp::Exact, |g| {
             argv!["LPUSH", g.key(), g.members(1, 5)]
@@ -142,6 +143,7 @@ pub static LISTS: Family = Family {
 
 pub static HASHES: Family = Family {
     name: "hashes",
+    prefixes: &["h"],
     cmds: &[
         cmd("HSET", 8, Cmp::Exact, |g| {
             argv!["HSET", g.key(), pairs(g, 4, Gen::field, Gen::val)]
@@ -218,6 +220,7 @@ pub static HASHES: Family = Family {
 
 pub static SETS: Family = Family {
     name: "sets",
+    prefixes: &["s"],
     cmds: &[
         cmd("SADD", 8, Cmp::Exact, |g| {
             argv!["SADD", g.key(), g.members(1, 5)]
@@ -364,6 +367,7 @@ fn zsetop(g: &mut Gen) -> Vec<String> {
 
 pub static ZSETS: Family = Family {
     name: "zsets",
+    prefixes: &["z", "z", "s"],
     cmds: &[
         cmd("ZADD", 10, Cmp::Exact, |g| {
             argv![
@@ -534,6 +538,7 @@ fn timeout(g: &mut Gen) -> String {
 
 pub static BLOCKING: Family = Family {
     name: "blocking",
+    prefixes: &["l", "z"],
     cmds: &[
         blocking("BLPOP", 2, |g| argv!["BLPOP", g.keys(1, 3), timeout(g)]),
         blocking("BRPOP", 2, |g| argv!["BRPOP", g.keys(1, 3), timeout(g)]),

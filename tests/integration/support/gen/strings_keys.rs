@@ -1,7 +1,7 @@
 //! The string and keyspace families (Redis 7.0's `string` and `generic` groups, minus
 //! what cannot be compared: OBJECT IDLETIME/FREQ, DUMP/RESTORE, SORT, WAIT...).
 
-use super::{cmd, Cmp, Family, Gen};
+use super::{cmd, Cmp, Family, Gen, PREFIXES};
 
 /// SET's options in random order and combination: conflicting ones give syntax errors.
 fn set_opts(g: &mut Gen) -> Vec<String> {
@@ -66,6 +66,7 @@ fn offset(g: &mut Gen) -> String {
 
 pub static STRINGS: Family = Family {
     name: "strings",
+    prefixes: &[""],
     cmds: &[
         cmd("GET", 6, Cmp::Exact, |g| argv!["GET", g.key()]),
         cmd("SET", 10, Cmp::Exact, |g| {
@@ -178,6 +179,7 @@ pub fn scan_opts_plain(g: &mut Gen) -> Vec<String> {
 
 pub static KEYSPACE: Family = Family {
     name: "keys",
+    prefixes: &PREFIXES,
     cmds: &[
         cmd("DEL", 3, Cmp::Exact, |g| argv!["DEL", g.keys(1, 3)]),
         cmd("UNLINK", 1, Cmp::Exact, |g| argv!["UNLINK", g.keys(1, 3)]),
