@@ -98,8 +98,9 @@ pub struct Gen {
 pub const KEYS: [&str; 8] = ["{a}x", "{a}y", "{a}z", "{b}x", "{b}y", "p", "q", "r"];
 
 /// Key prefixes: one per type family, so most commands find their own type instead of
-/// WRONGTYPE (which every family still meets through the other prefixes).
-pub const PREFIXES: [&str; 5] = ["", "l", "h", "s", "z"];
+/// WRONGTYPE (which every family still meets through the other prefixes); "x" holds the
+/// sorted sets for lex ranges (see [`Gen::lex_key`]).
+pub const PREFIXES: [&str; 6] = ["", "l", "h", "s", "z", "x"];
 
 /// Every key the generators use (for diagnostics).
 pub fn all_keys() -> Vec<String> {
@@ -230,6 +231,18 @@ impl Gen {
             self.rng.pick(&PREFIXES)
         };
         format!("{p}{}", self.rng.pick(&KEYS))
+    }
+
+    /// A key for the lex-range commands: mostly an "x" key, whose members ZADD gives one
+    /// score. Lex ranges over different scores are undefined in Redis (a skiplist search
+    /// then depends on its random levels); the test runs a lex command only when the
+    /// key's scores are all equal (`random_diff::lex_undefined`).
+    pub fn lex_key(&mut self) -> String {
+        if self.chance(80) {
+            format!("x{}", self.rng.pick(&KEYS))
+        } else {
+            self.key()
+        }
     }
 
     pub fn keys(&mut self, min: u64, max: u64) -> Vec<String> {

@@ -310,10 +310,11 @@ fn withscores(g: &mut Gen) -> Vec<String> {
     g.maybe(40, &["WITHSCORES"])
 }
 
-/// ZRANGE / ZRANGESTORE's `min max [BYSCORE|BYLEX] [REV] [LIMIT o c]`, bounds mostly of
-/// the mode's kind.
+/// ZRANGE / ZRANGESTORE's `key min max [BYSCORE|BYLEX] [REV] [LIMIT o c]`, bounds mostly
+/// of the mode's kind, a lex key for BYLEX.
 fn zrange_args(g: &mut Gen) -> Vec<String> {
     let mode = g.rng.below(3);
+    let key = if mode == 2 { g.lex_key() } else { g.key() };
     let (a, b) = match (mode, g.chance(90)) {
         (0, true) => (g.index(), g.index()),
         (1, true) => (g.score_bound(), g.score_bound()),
@@ -337,7 +338,7 @@ fn zrange_args(g: &mut Gen) -> Vec<String> {
         opts.push(vec![g.from_words(&["BYSCORE", "BYLEX", "FOO"])]);
     }
     g.shuffle(&mut opts);
-    argv![a, b, opts.concat()]
+    argv![key, a, b, opts.concat()]
 }
 
 /// `[WEIGHTS w...] [AGGREGATE SUM|MIN|MAX]` for ZUNION/ZINTER(STORE); `n` keys.
@@ -368,15 +369,17 @@ fn zsetop(g: &mut Gen) -> Vec<String> {
 
 pub static ZSETS: Family = Family {
     name: "zsets",
-    prefixes: &["z", "z", "s"],
+    prefixes: &["z", "z", "x", "s"],
     cmds: &[
         cmd("ZADD", 10, Cmp::Exact, |g| {
-            argv![
-                "ZADD",
-                g.key(),
-                zadd_opts(g),
-                pairs(g, 4, Gen::score, Gen::member)
-            ]
+            // Lex keys get one score for all members (see `Gen::lex_key`).
+            let key = g.key();
+            let score: fn(&mut Gen) -> String = if key.starts_with('x') && g.chance(95) {
+                |_| "0".to_string()
+            } else {
+                Gen::score
+            };
+            argv!["ZADD", key, zadd_opts(g), pairs(g, 4, score, Gen::member)]
         }),
         cmd("ZINCRBY", 3, Cmp::Exact, |g| {
             argv!["ZINCRBY", g.key(), g.score(), g.member()]
@@ -398,7 +401,7 @@ pub static ZSETS: Family = Family {
             argv!["ZCOUNT", g.key(), g.score_bound(), g.score_bound()]
         }),
         cmd("ZLEXCOUNT", 2, Cmp::Exact, |g| {
-            argv!["ZLEXCOUNT", g.key(), g.lex_bound(), g.lex_bound()]
+            argv!["ZLEXCOUNT", g.lex_key(), g.lex_bound(), g.lex_bound()]
         }),
         cmd("ZREM", 3, Cmp::Exact, |g| {
             argv!["ZREM", g.key(), g.members(1, 3)]
@@ -415,13 +418,13 @@ pub static ZSETS: Family = Family {
             ]
         }),
         cmd("ZREMRANGEBYLEX", 1, Cmp::Exact, |g| {
-            argv!["ZREMRANGEBYLEX", g.key(), g.lex_bound(), g.lex_bound()]
+            argv!["ZREMRANGEBYLEX", g.lex_key(), g.lex_bound(), g.lex_bound()]
         }),
         cmd("ZRANGE", 6, Cmp::Exact, |g| {
-            argv!["ZRANGE", g.key(), zrange_args(g), withscores(g)]
+            argv!["ZRANGE", zrange_args(g), withscores(g)]
         }),
         cmd("ZRANGESTORE", 2, Cmp::Exact, |g| {
-            argv!["ZRANGESTORE", g.key(), g.key(), zrange_args(g)]
+            argv!["ZRANGESTORE", g.key(), zrange_args(g)]
         }),
         cmd("ZRANGEBYSCORE", 3, Cmp::Exact, |g| {
             let mut o = vec![withscores(g), limit(g)];
@@ -448,7 +451,7 @@ pub static ZSETS: Family = Family {
         cmd("ZRANGEBYLEX", 2, Cmp::Exact, |g| {
             argv![
                 "ZRANGEBYLEX",
-                g.key(),
+                g.lex_key(),
                 g.lex_bound(),
                 g.lex_bound(),
                 limit(g)
@@ -457,7 +460,7 @@ pub static ZSETS: Family = Family {
         cmd("ZREVRANGEBYLEX", 2, Cmp::Exact, |g| {
             argv![
                 "ZREVRANGEBYLEX",
-                g.key(),
+                g.lex_key(),
                 g.lex_bound(),
                 g.lex_bound(),
                 limit(g)
