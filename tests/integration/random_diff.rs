@@ -271,6 +271,27 @@ impl Run<'_> {
         }
     }
 
+    /// A key's type and contents on both servers, for a digest difference.
+    fn dump(&mut self, key: &str) -> String {
+        let (t, _) = self.send(&["TYPE", key].map(String::from));
+        let read: Vec<&str> = match t.as_str().as_str() {
+            "string" => vec!["GET", key],
+            "list" => vec!["LRANGE", key, "0", "-1"],
+            "hash" => vec!["HGETALL", key],
+            "set" => vec!["SMEMBERS", key],
+            "zset" => vec!["ZRANGE", key, "0", "-1", "WITHSCORES"],
+            _ => vec!["TYPE", key],
+        };
+        let read: Vec<String> = read.iter().map(|s| s.to_string()).collect();
+        let (a, b) = self.send(&read);
+        format!(
+            "{}\n    shardis: {}\n    redis:   {}",
+            show(&read),
+            fmt(&a),
+            fmt(&b)
+        )
+    }
+
     /// DEBUG DIGEST on both; on a difference, names the keys whose values differ.
     fn check_digest(&mut self, when: &str) {
         let dig = ["DEBUG", "DIGEST"].map(String::from);
@@ -285,14 +306,14 @@ impl Run<'_> {
                 let args = ["DEBUG", "DIGEST-VALUE", &k].map(String::from);
                 let (x, y) = self.send(&args);
                 if x != y {
-                    let t = self.send(&["TYPE", &k].map(String::from));
-                    differing.push(format!("db {db} {k}: {t:?}"));
+                    differing.push(format!("db {db} {k}: {}", self.dump(&k)));
                 }
             }
         }
         let _ = self.send(&["SELECT", "0"].map(String::from));
         self.fail(&format!(
-            "DEBUG DIGEST differs {when}: shardis {a:?}, redis {b:?}; keys whose values differ: {differing:?}"
+            "DEBUG DIGEST differs {when}: shardis {a:?}, redis {b:?}; keys whose values differ:\n  {}",
+            differing.join("\n  ")
         ));
     }
 }
