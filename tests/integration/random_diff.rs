@@ -401,9 +401,18 @@ fn lex_undefined(c: &mut Conn, args: &[String]) -> bool {
     scores.iter().any(|s| *s != scores[0])
 }
 
-/// Draws a family uniformly, then a command of it by weight.
+/// Draws a family by its share, then a command of it by weight.
 fn draw<'f>(g: &mut Gen, families: &[&'f Family]) -> &'f CmdGen {
-    let fam = families[g.rng.below(families.len() as u64) as usize];
+    let shares: u64 = families.iter().map(|f| f.share as u64).sum();
+    let mut x = g.rng.below(shares);
+    let mut fam = families[0];
+    for f in families {
+        if x < f.share as u64 {
+            fam = f;
+            break;
+        }
+        x -= f.share as u64;
+    }
     g.prefixes = fam.prefixes;
     let total: u64 = fam.cmds.iter().map(|c| c.weight as u64).sum();
     let mut x = g.rng.below(total);

@@ -79,6 +79,9 @@ pub struct CmdGen {
 
 pub struct Family {
     pub name: &'static str,
+    /// How often the family is drawn, relative to the others (blocking commands that time
+    /// out cost milliseconds each, so they come rarely).
+    pub share: u32,
     /// Key name prefixes the family mostly draws from (see [`Gen::key`]).
     pub prefixes: &'static [&'static str],
     pub cmds: &'static [CmdGen],

@@ -74,6 +74,7 @@ fn pairs(
 
 pub static LISTS: Family = Family {
     name: "lists",
+    share: 10,
     prefixes: &["l"],
     cmds: &[
         cmd("LPUSH", 6, Cmp::Exact, |g| {
@@ -144,6 +145,7 @@ pub static LISTS: Family = Family {
 
 pub static HASHES: Family = Family {
     name: "hashes",
+    share: 10,
     prefixes: &["h"],
     cmds: &[
         cmd("HSET", 8, Cmp::Exact, |g| {
@@ -221,6 +223,7 @@ pub static HASHES: Family = Family {
 
 pub static SETS: Family = Family {
     name: "sets",
+    share: 10,
     prefixes: &["s"],
     cmds: &[
         cmd("SADD", 8, Cmp::Exact, |g| {
@@ -369,6 +372,7 @@ fn zsetop(g: &mut Gen) -> Vec<String> {
 
 pub static ZSETS: Family = Family {
     name: "zsets",
+    share: 10,
     prefixes: &["z", "z", "x", "s"],
     cmds: &[
         cmd("ZADD", 10, Cmp::Exact, |g| {
@@ -542,6 +546,7 @@ fn timeout(g: &mut Gen) -> String {
 
 pub static BLOCKING: Family = Family {
     name: "blocking",
+    share: 2,
     prefixes: &["l", "z"],
     cmds: &[
         blocking("BLPOP", 2, |g| argv!["BLPOP", g.keys(1, 3), timeout(g)]),

@@ -66,6 +66,7 @@ fn offset(g: &mut Gen) -> String {
 
 pub static STRINGS: Family = Family {
     name: "strings",
+    share: 10,
     prefixes: &[""],
     cmds: &[
         cmd("GET", 6, Cmp::Exact, |g| argv!["GET", g.key()]),
@@ -179,6 +180,7 @@ pub fn scan_opts_plain(g: &mut Gen) -> Vec<String> {
 
 pub static KEYSPACE: Family = Family {
     name: "keys",
+    share: 10,
     prefixes: &PREFIXES,
     cmds: &[
         cmd("DEL", 3, Cmp::Exact, |g| argv!["DEL", g.keys(1, 3)]),
