@@ -1,4 +1,4 @@
-//! Randomized differential test: long random command sequences over 8 keys (see
+//! Randomized differential test: long random command sequences over a small key set (see
 //! `support::gen`), the same sequence to shardis and to a real redis-server, every reply
 //! compared (exactly, or as `gen::Cmp` says for unordered and random replies), DEBUG
 //! DIGEST compared every [`DIGEST_EVERY`] commands and at the end. Runs with 1 and 2
@@ -10,8 +10,9 @@
 //! `SHARDIS_FUZZ_OPS` changes the number of commands per configuration (default 3000).
 //! Triage: `SHARDIS_FUZZ_FAMILIES=lists,zsets` draws from those families only,
 //! `SHARDIS_FUZZ_SKIP=ZPOPMIN,ZMPOP` leaves commands out (a known difference hiding the
-//! next ones), `SHARDIS_FUZZ_KEEP_GOING=1` reports every differing reply, `SHARDIS_FUZZ_HISTORY=n`
-//! shows the last n commands, `SHARDIS_FUZZ_STATS=1` counts replies and errors per command.
+//! next ones), `SHARDIS_FUZZ_KEEP_GOING=1` reports every differing reply,
+//! `SHARDIS_FUZZ_HISTORY=n` shows the last n commands, `SHARDIS_FUZZ_STATS=1` counts
+//! replies and errors per command.
 
 use std::collections::VecDeque;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -2,8 +2,9 @@
 //!
 //! Each command family is a table of [`CmdGen`]: a weight, how its replies are compared
 //! ([`Cmp`]) and a function that draws one command's arguments from a [`Gen`]. Arguments
-//! come from small pools over a small key set, so commands keep hitting the same keys
-//! (wrong types, conversions between encodings, empty collections deleted) and the pools
+//! come from small pools over a small key set (8 names, each under a per-type prefix:
+//! [`PREFIXES`]), so commands keep hitting the same keys (conversions between encodings,
+//! empty collections deleted, WRONGTYPE through the other prefixes) and the pools
 //! deliberately contain bad values: non-numbers, NaN/inf, overflowing integers, negative
 //! and out-of-range indexes, malformed score and lex ranges, unknown options.
 //!
@@ -13,6 +14,10 @@
 //! RANDOMKEY) compare only their reply's shape. Relative expiry times are unique
 //! multiples of 1000 s (see [`Gen::rel_s`]), so an `EXPIRE .. GT` never compares two
 //! deadlines a few milliseconds apart, whose order could differ between the servers.
+//! SET/GETEX never get a past absolute time (see [`Gen::abs_s`]), SCAN cursors are 0 or
+//! invalid (a non-zero cursor's elements depend on the table layout), LPOS RANK is never
+//! LONG_MIN (undefined behaviour in Redis 7.0), and lex ranges run only on one-score
+//! sorted sets ([`Gen::lex_key`]).
 
 use std::collections::HashSet;
 
