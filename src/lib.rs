@@ -29,6 +29,11 @@
 //!   open-addressing segments that split as they fill (extendible hashing); entries are one
 //!   heap block each (key, TTL, value) behind a thin pointer. Cursors over the hash space
 //!   survive growth, for SCAN, the active expiry walk and the snapshot walk to come.
+//!   The same table (`Table<E: Keyed>`) holds the elements of big hashes, sets and sorted
+//!   sets, so HSCAN/SSCAN/ZSCAN cursors survive growth too. Small collections live in a
+//!   [`storage::pack::Pack`] (the listpack role: one buffer, no per-element allocation)
+//!   and convert to their full encoding at redis.conf's thresholds, never back; commands
+//!   reach them through [`commands::typed`] (lookup + WRONGTYPE check).
 //! - [`config`]: redis.conf-syntax configuration, the options shardis implements, and the
 //!   names of Redis's other options (accepted with a warning).
 //! - [`metrics`]: per-command statistics (calls, time, rejections, failures, an
@@ -47,6 +52,8 @@
 //! - RESP parsing knows nothing of shards; command bodies know nothing of sockets.
 //! - Every deletion by expiry passes through `Db::expired_log`: the seam where the
 //!   replication log will record a `DEL`.
+//! - No empty collection is ever stored: a command that removes the last element deletes
+//!   the key, as Redis does.
 
 pub mod commands;
 pub mod config;
