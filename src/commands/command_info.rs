@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 
 use bytes::Bytes;
 
-use super::command_docs::DOCS;
+use super::command_docs::Doc;
 use super::flag::*;
 use super::{args, errors, flag, glob, CommandSpec, ExecCtx, KeyRange, Run};
 use crate::protocol::Reply;
@@ -200,9 +200,15 @@ impl Parsed {
     }
 }
 
-static PARSED: LazyLock<HashMap<&'static str, Parsed>> = LazyLock::new(|| {
-    let mut map: HashMap<&'static str, Parsed> = DOCS
+/// Every data entry: the base families, then the collection families.
+fn docs() -> impl Iterator<Item = &'static Doc> {
+    super::command_docs::DOCS
         .iter()
+        .chain(super::command_docs_types::DOCS)
+}
+
+static PARSED: LazyLock<HashMap<&'static str, Parsed>> = LazyLock::new(|| {
+    let mut map: HashMap<&'static str, Parsed> = docs()
         .map(|d| {
             let info = match Meta::parse(d.info) {
                 Meta::Array(v) => v,
@@ -216,7 +222,7 @@ static PARSED: LazyLock<HashMap<&'static str, Parsed>> = LazyLock::new(|| {
             (d.name, parsed)
         })
         .collect();
-    for d in DOCS {
+    for d in docs() {
         if let Some((parent, _)) = d.name.split_once('|') {
             if let Some(p) = map.get_mut(parent) {
                 p.subs.push(d.name);
@@ -607,7 +613,7 @@ mod tests {
 
     #[test]
     fn data_parses_and_matches_the_table() {
-        for d in DOCS {
+        for d in docs() {
             let p = parsed(d.name).expect("parsed");
             assert_eq!(p.info.len(), 9, "{}", d.name);
             assert_eq!(p.info[0].text(), d.name);

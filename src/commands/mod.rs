@@ -15,6 +15,7 @@
 
 pub mod client;
 pub mod command_docs;
+pub mod command_docs_types;
 pub mod command_info;
 pub mod config_cmd;
 pub mod connection;
