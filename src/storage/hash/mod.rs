@@ -236,7 +236,9 @@ impl Hash {
     pub fn scan_step(&self, pos: u64, mut visit: impl FnMut(&[u8], &[u8])) -> u64 {
         match &self.repr {
             Repr::Pack(_) => {
-                self.for_each(visit);
+                for (f, v) in self.iter() {
+                    visit(f, v);
+                }
                 POS_END
             }
             Repr::Table(t) => {
