@@ -161,7 +161,10 @@ mod tests {
             let c = p.clone();
             assert_eq!((c.field(), c.value()), (f, &b"other"[..]));
         }
-        assert_eq!(Pair::new(b"field:123456", b"value:123456").block_bytes(), 26);
+        assert_eq!(
+            Pair::new(b"field:123456", b"value:123456").block_bytes(),
+            26
+        );
         assert_eq!(Pair::new(&big, &big).block_bytes(), 2 + 300 + 2 + 300);
         assert_eq!(std::mem::size_of::<Pair>(), 8);
         assert_eq!(std::mem::size_of::<Option<Pair>>(), 8);
