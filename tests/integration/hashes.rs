@@ -398,6 +398,9 @@ fn hscan_walks_and_options() {
              HSCAN small \"\"",
         );
         d.check(&["HSCAN", "small", " 1"]);
+        d.both(&["HELLO", "3"]);
+        d.script("HSCAN small 0\nHSCAN small 0 MATCH b*\nHSCAN missing 0");
+        d.both(&["HELLO", "2"]);
         d.check(&["HSET", "small", "sp ace", "x"]);
         d.check(&["HSCAN", "small", "0", "MATCH", "sp*"]);
         for n in [513, 5000] {
@@ -556,6 +559,13 @@ fn hrandfield_cases() {
                     assert!(hash.contains_key(&bulk(&ours)));
                 }
             }
+            // A negative count whose reply could not fit in memory is refused (Redis would
+            // stream it until memory runs out); the server stays up.
+            let huge = d
+                .ours
+                .cmd(&["HRANDFIELD", "big", "-4611686018427387903", "WITHVALUES"]);
+            assert!(matches!(huge, Value::Error(_)), "{huge:?}");
+            d.check(&["HLEN", "big"]);
             // Repeated picks reach many fields, not one.
             let ours = d.ours.cmd(&["HRANDFIELD", "big", "-3000"]);
             let distinct: BTreeSet<_> = rand_pairs(&ours, false, resp3)
@@ -564,6 +574,49 @@ fn hrandfield_cases() {
                 .collect();
             assert!(distinct.len() > 400, "{}", distinct.len());
         }
+    }
+}
+
+/// INFO's `keyspace_hits`/`keyspace_misses`: reads count, writes (HDEL, HSET, HINCRBY)
+/// do not, as Redis's `lookupKeyWrite`.
+#[test]
+fn keyspace_hit_and_miss_counts() {
+    let mut d = Diff::new(1);
+    d.script(
+        "HSET h a 1 b 2
+         HGET h a
+         HGET nope a
+         HMGET h a b
+         HMGET nope a
+         HLEN h
+         HEXISTS nope a
+         HSTRLEN h a
+         HGETALL h
+         HKEYS nope
+         HVALS h
+         HSCAN h 0
+         HSCAN nope 0
+         HRANDFIELD nope
+         HRANDFIELD h 2
+         HDEL h a
+         HDEL nope a
+         HINCRBY h c 1
+         HINCRBYFLOAT h2 c 1
+         HSETNX h3 a 1",
+    );
+    let stat = |c: &mut crate::support::Conn, name: &str| -> String {
+        let Value::Bulk(info) = c.cmd(&["INFO", "stats"]) else {
+            panic!()
+        };
+        String::from_utf8(info)
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    for name in ["keyspace_hits:", "keyspace_misses:"] {
+        assert_eq!(stat(&mut d.ours, name), stat(&mut d.theirs, name));
     }
 }
 

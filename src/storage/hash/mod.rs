@@ -93,7 +93,7 @@ impl Hash {
                     n += 1;
                     bytes += p.block_bytes();
                 }
-                let pairs = if n == 0 { 0 } else { bytes * t.len() / n };
+                let pairs = (bytes * t.len()).checked_div(n).unwrap_or(0);
                 std::mem::size_of::<Table<Pair>>() + t.overhead_bytes() + pairs
             }
         }
