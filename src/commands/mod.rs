@@ -22,6 +22,8 @@ pub mod connection;
 pub mod debug;
 pub mod errors;
 pub mod glob;
+pub mod hash;
+pub mod hash_random;
 pub mod info;
 pub mod keys;
 pub mod long_double;
@@ -192,6 +194,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
     strings::COMMANDS
         .iter()
         .chain(keys::COMMANDS)
+        .chain(hash::COMMANDS)
         .chain(connection::COMMANDS)
         .chain(server::COMMANDS)
         .chain(debug::COMMANDS)

@@ -7,6 +7,7 @@ mod config;
 mod conn_io;
 mod connection;
 mod debug;
+mod hashes;
 mod introspection;
 mod keys;
 mod latency;
