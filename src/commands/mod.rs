@@ -23,6 +23,8 @@ pub mod errors;
 pub mod glob;
 pub mod info;
 pub mod keys;
+pub mod list;
+pub mod list_ops;
 pub mod long_double;
 pub mod server;
 pub mod strings;
@@ -191,6 +193,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
     strings::COMMANDS
         .iter()
         .chain(keys::COMMANDS)
+        .chain(list::COMMANDS)
         .chain(connection::COMMANDS)
         .chain(server::COMMANDS)
         .chain(debug::COMMANDS)
