@@ -55,7 +55,13 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec("rpop", -2, WRITE | FAST, ONE, Run::Shard(rpop)),
     // Redis reports no key range for LMPOP (its keys follow `numkeys`): routing cannot
     // find them, so it always runs at the coordinator, which can.
-    spec("lmpop", -4, WRITE, KeyRange::NONE, Run::Coord(lmpop_coord)),
+    spec(
+        "lmpop",
+        -4,
+        WRITE | MOVABLEKEYS,
+        KeyRange::NONE,
+        Run::Coord(lmpop_coord),
+    ),
     spec("lmove", 5, WD, TWO, Run::ShardOr(lmove, lmove_coord)),
     spec(
         "rpoplpush",

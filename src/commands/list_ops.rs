@@ -239,12 +239,17 @@ pub fn lpos(ctx: &mut ExecCtx, a: &[Bytes]) {
     } else {
         len.min(o.maxlen.min(usize::MAX as u64) as usize)
     };
-    let rank = o.rank.unsigned_abs();
+    // Redis negates the rank in a C long: LONG_MIN stays negative, so every match counts
+    // from the first one (as rank 1 from the tail).
+    let rank = if o.rank == i64::MIN {
+        1
+    } else {
+        o.rank.unsigned_abs()
+    };
     let wanted = match o.count {
-        None | Some(0) if o.count.is_none() => 1,
+        None => 1,
         Some(0) => u64::MAX,
         Some(n) => n,
-        None => 1,
     };
     // Indexes as LINDEX counts them, whichever the direction of the scan.
     let mut found: Vec<usize> = Vec::new();

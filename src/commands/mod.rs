@@ -60,6 +60,7 @@ pub mod flag {
     pub const MAY_REPLICATE: u32 = 1 << 13;
     pub const NO_MULTI: u32 = 1 << 14;
     pub const ALLOW_BUSY: u32 = 1 << 15;
+    pub const MOVABLEKEYS: u32 = 1 << 16;
 
     /// Names in COMMAND's order.
     pub const NAMES: &[(u32, &str)] = &[
@@ -79,6 +80,7 @@ pub mod flag {
         (MAY_REPLICATE, "may_replicate"),
         (NO_MULTI, "no_multi"),
         (ALLOW_BUSY, "allow_busy"),
+        (MOVABLEKEYS, "movablekeys"),
     ];
 }
 
