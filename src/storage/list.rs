@@ -680,6 +680,12 @@ mod tests {
     }
 
     #[test]
+    fn stays_small() {
+        // An Object variant: no bigger than the other collection types.
+        assert!(std::mem::size_of::<List>() <= 40);
+    }
+
+    #[test]
     fn range_and_node_bounds() {
         let mut l = List::default();
         let fill = Fill::new(-2);
