@@ -11,6 +11,7 @@ mod hashes;
 mod introspection;
 mod keys;
 mod latency;
+mod lists;
 mod protocol;
 mod strings;
 mod tools;
