@@ -20,6 +20,7 @@ pub mod config_cmd;
 pub mod connection;
 pub mod debug;
 pub mod errors;
+pub mod gather;
 pub mod glob;
 pub mod info;
 pub mod keys;
