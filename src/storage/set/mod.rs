@@ -24,7 +24,7 @@ use crate::protocol::parse_i64_strict;
 const INTSET_HARD_LIMIT: usize = 1 << 30;
 
 /// One member as a set yields it: an intset's integer or a hashtable's bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Elem<'a> {
     Int(i64),
     Str(&'a [u8]),
@@ -248,7 +248,7 @@ impl Set {
     /// One step of SSCAN over a hashtable: visits the members of the table segment at
     /// `pos` and returns the next position (`POS_END` when done). An intset is visited
     /// whole in one step, as Redis does for every compact encoding.
-    pub fn scan(&self, pos: u64, mut visit: impl FnMut(Elem)) -> u64 {
+    pub fn scan(&self, pos: u64, mut visit: impl FnMut(Elem<'_>)) -> u64 {
         match &self.repr {
             Repr::Ints(s) => {
                 s.iter().for_each(|v| visit(Elem::Int(v)));
