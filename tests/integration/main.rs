@@ -11,5 +11,6 @@ mod introspection;
 mod keys;
 mod latency;
 mod protocol;
+mod sets;
 mod strings;
 mod tools;
