@@ -324,7 +324,8 @@ pub(super) fn smove(ctx: &mut ExecCtx, a: &[Bytes]) {
         return ctx.out.error(errors::WRONGTYPE);
     }
     if src == dst {
-        let member = typed::peek::<Set>(d, src, now).is_ok_and(|s| s.is_some_and(|s| s.contains(m)));
+        let member =
+            typed::peek::<Set>(d, src, now).is_ok_and(|s| s.is_some_and(|s| s.contains(m)));
         return ctx.out.int(member as i64);
     }
     if !remove_member(d, src, m, now) {
@@ -374,7 +375,7 @@ pub(super) fn smove_across(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
         let shard = c.shard.clone();
         let db = c.db;
         let (src, dst, m) = (a[1].clone(), a[2].clone(), a[3].clone());
-        let dst_ok = gather::check_types(&shard, db, &[dst.clone()], is_set)
+        let dst_ok = gather::check_types(&shard, db, std::slice::from_ref(&dst), is_set)
             .await
             .is_ok();
         let (src2, m2) = (src.clone(), m.clone());
@@ -452,7 +453,10 @@ mod tests {
         let b = set_of(&["2", "3", "4"], 512);
         let sets = [Some(&a), Some(&b)];
         assert_eq!(sorted(&build(Op::Inter, &sets, false, 512)), ["2", "3"]);
-        assert_eq!(build(Op::Inter, &sets, false, 512).encoding_name(), "intset");
+        assert_eq!(
+            build(Op::Inter, &sets, false, 512).encoding_name(),
+            "intset"
+        );
         assert_eq!(sorted(&build(Op::Union, &sets, false, 512)).len(), 5);
         assert_eq!(sorted(&build(Op::Diff, &sets, false, 512)), ["1", "x"]);
         assert_eq!(card(&sets, 0), 2);
@@ -464,13 +468,19 @@ mod tests {
 
     #[test]
     fn diff_encoding_follows_redis_algorithm() {
-        // Algorithm 2 (add all, then remove) passes the intset limit on the way.
-        let big: Vec<String> = (0..20).map(|i| i.to_string()).collect();
-        let big: Vec<&str> = big.iter().map(String::as_str).collect();
-        let a = set_of(&big, 512);
-        let b = set_of(&big[..15], 512);
-        let r = build(Op::Diff, &[Some(&a), Some(&b)], false, 10);
-        assert_eq!((r.len(), r.encoding_name()), (5, "hashtable"));
+        let all: Vec<String> = (0..20).map(|i| i.to_string()).collect();
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        let a = set_of(&all, 512);
+        let rs: Vec<Set> = all[..12].chunks(3).map(|c| set_of(c, 512)).collect();
+        let mut sets = vec![Some(&a)];
+        sets.extend(rs.iter().map(Some));
+        // Many small sets: algorithm 2 (add all, then remove) passes the limit of 10.
+        let r = build(Op::Diff, &sets, false, 10);
+        assert_eq!((r.len(), r.encoding_name()), (8, "hashtable"));
+        // Two sets: algorithm 1 only adds the 8 survivors.
+        let r12 = set_of(&all[..12], 512);
+        let r = build(Op::Diff, &[Some(&a), Some(&r12)], false, 10);
+        assert_eq!((r.len(), r.encoding_name()), (8, "intset"));
     }
 
     #[test]
@@ -481,7 +491,10 @@ mod tests {
         assert_eq!(p(&["sintercard", "0", "a"]), Err(NUMKEYS));
         assert_eq!(p(&["sintercard", "x", "a"]), Err(NUMKEYS));
         assert_eq!(p(&["sintercard", "3", "a", "b"]), Err(TOO_MANY_KEYS));
-        assert_eq!(p(&["sintercard", "1", "a", "limit", "-1"]), Err(LIMIT_NEGATIVE));
+        assert_eq!(
+            p(&["sintercard", "1", "a", "limit", "-1"]),
+            Err(LIMIT_NEGATIVE)
+        );
         assert_eq!(p(&["sintercard", "1", "a", "limit"]), Err(errors::SYNTAX));
         assert_eq!(p(&["sintercard", "1", "a", "b"]), Err(errors::SYNTAX));
     }

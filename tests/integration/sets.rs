@@ -627,7 +627,10 @@ fn command_info_matches() {
         assert_eq!(ours[3..6], theirs[3..6], "{name} key range");
         let flags = |v: &Value| -> Vec<String> {
             // "movablekeys" (SINTERCARD) is not in shardis's flag list yet.
-            strings(v).into_iter().filter(|f| f != "movablekeys").collect()
+            strings(v)
+                .into_iter()
+                .filter(|f| f != "movablekeys")
+                .collect()
         };
         assert_eq!(flags(&ours[2]), flags(&theirs[2]), "{name} flags");
     }
