@@ -27,12 +27,14 @@ const fn spec(name: &'static str, arity: i32, flags: u32, keys: KeyRange, run: R
     }
 }
 
-/// The destination and the sources of the STORE forms, and SMOVE's two keys.
+/// Every argument is a key: the sources of SINTER/SUNION/SDIFF, and the destination
+/// followed by the sources of their STORE forms.
 const FROM_1: KeyRange = KeyRange {
     first: 1,
     last: -1,
     step: 1,
 };
+/// SMOVE's source and destination.
 const TWO: KeyRange = KeyRange {
     first: 1,
     last: 2,

@@ -4,9 +4,11 @@
 //! Each runs as one shard command when all its keys live on one shard, and otherwise at
 //! the coordinator: [`gather::fetch`] brings copies of the source sets (one message per
 //! owner shard), the result is computed there, and [`gather::store`] writes it at the
-//! destination's shard. Both paths share the computation below, so they give the same
-//! replies and the same encodings. The cross-shard path is not atomic: other clients'
-//! commands may run between its steps (the atomic cross-shard issue will close that).
+//! destination's shard. Intersections copy only the smallest set and let the other shards
+//! filter its members ([`inter_across`]). Both paths build results the same way, so they
+//! give the same replies and the same encodings. The cross-shard path is not atomic:
+//! other clients' commands may run between its steps (the atomic cross-shard issue will
+//! close that).
 //!
 //! Encodings follow Redis: a result set starts as an empty intset and members are added
 //! one by one (`createIntsetObject` + `setTypeAdd`), so it is an intset exactly when
@@ -16,6 +18,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 
 use bytes::Bytes;
 
@@ -191,6 +194,25 @@ async fn run_op_across(c: &mut Client, a: Vec<Bytes>, op: Op, store: bool) {
     let shard = c.shard.clone();
     let db = c.db;
     let keys = if store { &a[2..] } else { &a[1..] };
+    if op == Op::Inter {
+        let common = match inter_across(&shard, db, keys, 0).await {
+            Ok(c) => c,
+            Err(WrongType) => return c.reply().error(errors::WRONGTYPE),
+        };
+        if !store {
+            let mut out = c.reply();
+            out.set(common.len());
+            return common.iter().for_each(|m| out.bulk(m));
+        }
+        let max = gather::limits(&shard).set_max_intset_entries;
+        let mut result = Set::new();
+        common.iter().for_each(|m| {
+            result.add(m, max);
+        });
+        let n = result.len();
+        gather::store(&shard, db, a[1].clone(), result, n).await;
+        return c.reply().int(n as i64);
+    }
     let owned = match gather::fetch(&shard, db, keys, gather::copy_of::<Set>).await {
         Ok(s) => s,
         Err(WrongType) => return c.reply().error(errors::WRONGTYPE),
@@ -205,6 +227,81 @@ async fn run_op_across(c: &mut Client, a: Vec<Bytes>, op: Op, store: bool) {
     let n = result.len();
     gather::store(&shard, db, a[1].clone(), result, n).await;
     c.reply().int(n as i64);
+}
+
+/// The members common to the sets at `keys` (at most `limit` of them, 0: all), across
+/// shards, copying only the smallest set:
+///
+/// 1. every owner shard type-checks its keys and reports their sizes (counting hits and
+///    misses as Redis's lookups do);
+/// 2. the smallest set's members are copied from its shard (Redis walks it too, so the
+///    order is Redis's: ascending for an intset);
+/// 3. every shard holding other keys tells which of those members all its sets have.
+///
+/// Not atomic: a set changed between the steps is seen as it is at each step.
+async fn inter_across(
+    shard: &Rc<ShardCtx>,
+    db: usize,
+    keys: &[Bytes],
+    limit: usize,
+) -> Result<Vec<Vec<u8>>, WrongType> {
+    let size_of: gather::Pick<usize> = |o| match o {
+        Object::Set(s) => Some(s.len()),
+        _ => None,
+    };
+    let sizes = gather::fetch(shard, db, keys, size_of).await?;
+    let Some(sizes) = sizes.into_iter().collect::<Option<Vec<usize>>>() else {
+        return Ok(Vec::new());
+    };
+    let smallest = (0..keys.len()).min_by_key(|&i| sizes[i]).expect("a key");
+    let key = keys[smallest].clone();
+    let candidates: Vec<Vec<u8>> = shard
+        .run_on(key_shard(&key, shard.nshards), move |s: &ShardCtx| {
+            let mut ks = s.keyspace.borrow_mut();
+            match ks.dbs[db].get(&key, unix_ms()).map(|e| e.value()) {
+                Some(ValueRef::Obj(Object::Set(set))) => set.iter().map(Elem::to_vec).collect(),
+                _ => Vec::new(),
+            }
+        })
+        .await;
+    // The other keys, by owner shard (a repeat of the smallest key keeps everything).
+    let mut parts: Vec<(usize, Vec<Bytes>)> = Vec::new();
+    for k in keys.iter().filter(|k| **k != keys[smallest]) {
+        let owner = key_shard(k, shard.nshards);
+        match parts.iter_mut().find(|(o, _)| *o == owner) {
+            Some((_, ks)) => ks.push(k.clone()),
+            None => parts.push((owner, vec![k.clone()])),
+        }
+    }
+    let candidates = std::sync::Arc::new(candidates);
+    let calls = parts.into_iter().map(|(owner, mine)| {
+        let candidates = candidates.clone();
+        shard.run_on(owner, move |s: &ShardCtx| {
+            let now = unix_ms();
+            let mut ks = s.keyspace.borrow_mut();
+            let d = &mut ks.dbs[db];
+            let mut keep = vec![true; candidates.len()];
+            for k in &mine {
+                let Some(ValueRef::Obj(Object::Set(set))) = d.get(k, now).map(|e| e.value()) else {
+                    return vec![false; candidates.len()];
+                };
+                for (m, kept) in candidates.iter().zip(keep.iter_mut()) {
+                    *kept = *kept && set.contains(m);
+                }
+            }
+            keep
+        })
+    });
+    let masks = gather::join_all(calls.collect()).await;
+    let limit = if limit == 0 { usize::MAX } else { limit };
+    let candidates = std::sync::Arc::try_unwrap(candidates).unwrap_or_else(|a| (*a).clone());
+    Ok(candidates
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| masks.iter().all(|m| m[*i]))
+        .map(|(_, m)| m)
+        .take(limit)
+        .collect())
 }
 
 pub(super) fn sinter(ctx: &mut ExecCtx, a: &[Bytes]) {
@@ -295,12 +392,9 @@ pub(super) fn sintercard(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                     })
                     .await
             }
-            None => gather::fetch(&shard, db, &keys, gather::copy_of::<Set>)
+            None => inter_across(&shard, db, &keys, limit)
                 .await
-                .map(|owned| {
-                    let sets: Vec<Option<&Set>> = owned.iter().map(Option::as_ref).collect();
-                    card(&sets, limit)
-                }),
+                .map(|common| common.len()),
         };
         match n {
             Ok(n) => c.reply().int(n as i64),
