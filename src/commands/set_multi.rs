@@ -2,14 +2,14 @@
 //! SMOVE (`t_set.c`).
 //!
 //! Each runs as one shard command when all its keys live on one shard, and otherwise at
-//! the coordinator: [`gather::fetch`] brings copies of the source sets (one message per
-//! owner shard), the result is computed there, and [`gather::store`] writes it at the
-//! destination's shard. Intersections and differences copy only one set (the smallest,
-//! the first) and let the other shards filter its members ([`inter_across`],
-//! [`diff_across`]). Both paths build results the same way, so they give the same replies
-//! and the same encodings. The cross-shard path is not atomic:
-//! other clients' commands may run between its steps (the atomic cross-shard issue will
-//! close that).
+//! the coordinator, which computes the result from what the owner shards send and
+//! replies it or writes it at the destination's shard ([`gather::store`]). A union needs
+//! every member: [`gather::fetch`] copies the source sets (one message per owner shard).
+//! An intersection or a difference copies only one set (the smallest, the first) and lets
+//! the shards of the other keys filter its members ([`inter_across`], [`diff_across`]).
+//! Both paths build results the same way, so they give the same replies and encodings.
+//! The cross-shard path is not atomic: other clients' commands may run between its steps
+//! (the atomic cross-shard issue will close that).
 //!
 //! Encodings follow Redis: a result set starts as an empty intset and members are added
 //! one by one (`createIntsetObject` + `setTypeAdd`), so it is an intset exactly when
