@@ -136,12 +136,26 @@ fn single_key_commands_and_errors() {
              TYPE n",
         );
         script_sorted(d, "SMEMBERS n\nSMISMEMBER n 0 -1 x");
-        // The set keeps its TTL when changed, loses it when stored over.
+        // The set keeps its TTL when changed; COPY and RENAME keep the encoding, across
+        // shards too.
         d.script(
             "SADD t a
              EXPIRE t 100
              SADD t b
-             TTL t",
+             TTL t
+             SADD foo 1 2 3
+             SREM foo 2
+             COPY foo bar
+             OBJECT ENCODING bar
+             SMEMBERS bar
+             SADD foo x
+             SREM foo x
+             COPY foo bar REPLACE
+             OBJECT ENCODING bar
+             RENAME bar {foo}x
+             OBJECT ENCODING {foo}x
+             RENAME {foo}x bar
+             SCARD bar",
         );
     });
 }
