@@ -21,6 +21,7 @@ pub mod config_cmd;
 pub mod connection;
 pub mod debug;
 pub mod errors;
+pub mod gather;
 pub mod glob;
 pub mod hash;
 pub mod hash_random;
@@ -30,6 +31,8 @@ pub mod list;
 pub mod list_ops;
 pub mod long_double;
 pub mod server;
+pub mod set;
+pub mod set_multi;
 pub mod strings;
 pub mod strings_lcs;
 pub mod strings_num;
@@ -200,6 +203,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(keys::COMMANDS)
         .chain(hash::COMMANDS)
         .chain(list::COMMANDS)
+        .chain(set::COMMANDS)
         .chain(connection::COMMANDS)
         .chain(server::COMMANDS)
         .chain(debug::COMMANDS)

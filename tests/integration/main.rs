@@ -13,5 +13,6 @@ mod keys;
 mod latency;
 mod lists;
 mod protocol;
+mod sets;
 mod strings;
 mod tools;
