@@ -112,7 +112,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec(
         "sintercard",
         -3,
-        READONLY,
+        READONLY | MOVABLEKEYS,
         KeyRange::NONE,
         Run::Coord(set_multi::sintercard),
     ),
