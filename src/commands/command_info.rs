@@ -542,16 +542,34 @@ fn getkeys(out: &mut Reply, argv: &[Bytes], with_flags: bool) {
                         .map(Meta::int)
                         .unwrap_or(0)
                 };
-                let first = find(["begin_search", "spec", "index"]);
-                let lastkey = find(["find_keys", "spec", "lastkey"]);
+                let begin = find(["begin_search", "spec", "index"]);
                 let step = find(["find_keys", "spec", "keystep"]).max(1);
-                let limit = find(["find_keys", "spec", "limit"]);
-                let last = if lastkey >= 0 {
-                    first + lastkey
-                } else if limit == 0 {
-                    argc + lastkey
+                let keynum = ks
+                    .get("find_keys")
+                    .and_then(|m| m.get("type"))
+                    .is_some_and(|t| t.text() == "keynum");
+                let (first, last) = if keynum {
+                    // `numkeys key [key ...]`: the count sits at keynumidx after the start.
+                    let count = argv
+                        .get((begin + find(["find_keys", "spec", "keynumidx"])) as usize)
+                        .and_then(|a| args::int(a))
+                        .filter(|&n| n > 0);
+                    let start = begin + find(["find_keys", "spec", "firstkey"]);
+                    match count {
+                        Some(n) => (start, start.saturating_add((n - 1).saturating_mul(step))),
+                        None => (argc, argc),
+                    }
                 } else {
-                    first + ((argc - first) / limit + lastkey)
+                    let lastkey = find(["find_keys", "spec", "lastkey"]);
+                    let limit = find(["find_keys", "spec", "limit"]);
+                    let last = if lastkey >= 0 {
+                        begin + lastkey
+                    } else if limit == 0 {
+                        argc + lastkey
+                    } else {
+                        begin + ((argc - begin) / limit + lastkey)
+                    };
+                    (begin, last)
                 };
                 if last >= argc || last < first || first >= argc {
                     return out.error("ERR Invalid arguments specified for command");

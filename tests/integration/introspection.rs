@@ -176,7 +176,15 @@ fn command_getkeys_equal_redis() {
              COMMAND GETKEYS MEMORY
              COMMAND GETKEYS MEMORY nope k
              COMMAND GETKEYS MEMORY HELP
-             COMMAND GETKEYS COMMAND INFO get",
+             COMMAND GETKEYS COMMAND INFO get
+             COMMAND GETKEYS LMPOP 2 a b LEFT
+             COMMAND GETKEYS LMPOP 0 a LEFT
+             COMMAND GETKEYS LMPOP x a LEFT
+             COMMAND GETKEYS LMPOP 3 a b LEFT
+             COMMAND GETKEYSANDFLAGS LMOVE a b LEFT RIGHT
+             COMMAND GETKEYS SINTERCARD 2 a b LIMIT 1
+             COMMAND GETKEYS SINTERSTORE d a b
+             COMMAND GETKEYS HSET h f v",
         );
     }
 }
