@@ -29,6 +29,9 @@ pub mod strings;
 pub mod strings_lcs;
 pub mod strings_num;
 pub mod typed;
+pub mod zset;
+pub mod zset_multi;
+pub mod zset_range;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -58,6 +61,7 @@ pub mod flag {
     pub const MAY_REPLICATE: u32 = 1 << 13;
     pub const NO_MULTI: u32 = 1 << 14;
     pub const ALLOW_BUSY: u32 = 1 << 15;
+    pub const MOVABLEKEYS: u32 = 1 << 16;
 
     /// Names in COMMAND's order.
     pub const NAMES: &[(u32, &str)] = &[
@@ -77,6 +81,7 @@ pub mod flag {
         (MAY_REPLICATE, "may_replicate"),
         (NO_MULTI, "no_multi"),
         (ALLOW_BUSY, "allow_busy"),
+        (MOVABLEKEYS, "movablekeys"),
     ];
 }
 
@@ -199,6 +204,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(client::COMMANDS)
         .chain(config_cmd::COMMANDS)
         .chain(crate::metrics::commands::COMMANDS)
+        .chain(zset::COMMANDS)
 }
 
 static TABLE: LazyLock<ahash::AHashMap<&'static str, &'static CommandSpec>> =

@@ -210,10 +210,16 @@ impl Big {
     }
 
     pub fn count_while(&self, pred: impl Fn(&[u8], f64) -> bool) -> usize {
-        self.index.count_while(&|b: Block| pred(b.member(), b.score()))
+        self.index
+            .count_while(&|b: Block| pred(b.member(), b.score()))
     }
 
-    pub fn visit<'a>(&'a self, skip: usize, reverse: bool, mut f: impl FnMut(&'a [u8], f64) -> bool) {
+    pub fn visit<'a>(
+        &'a self,
+        skip: usize,
+        reverse: bool,
+        mut f: impl FnMut(&'a [u8], f64) -> bool,
+    ) {
         self.index
             .visit(skip, reverse, &mut |b: Block| f(b.member(), b.score()));
     }
@@ -251,7 +257,8 @@ impl Big {
 
     /// One step of a ZSCAN: the members of the table segment at `pos`, and the next
     /// position.
-    pub fn scan_segment(&self, pos: u64, mut f: impl FnMut(&[u8], f64)) -> u64 {
-        self.table.scan_segment(pos, |s| f(s.0.member(), s.0.score()))
+    pub fn scan_segment<'a>(&'a self, pos: u64, mut f: impl FnMut(&'a [u8], f64)) -> u64 {
+        self.table
+            .scan_segment(pos, |s| f(s.0.member(), s.0.score()))
     }
 }

@@ -88,6 +88,7 @@ impl<T: Copy + PartialEq> Index<T> {
         self.len
     }
 
+    #[allow(dead_code)]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -278,7 +279,11 @@ fn remove_rec<T: Copy + PartialEq>(node: &mut Node<T>, x: T, less: &impl Fn(T, T
             }
             kids[i].last = kids[i].node.last();
             if width < MIN && kids.len() > 1 {
-                let (a, b) = if i + 1 < kids.len() { (i, i + 1) } else { (i - 1, i) };
+                let (a, b) = if i + 1 < kids.len() {
+                    (i, i + 1)
+                } else {
+                    (i - 1, i)
+                };
                 if kids[a].node.width() + kids[b].node.width() <= CAP {
                     let gone = kids.remove(b);
                     let keep = &mut kids[a];
@@ -296,7 +301,12 @@ fn remove_rec<T: Copy + PartialEq>(node: &mut Node<T>, x: T, less: &impl Fn(T, T
     }
 }
 
-fn visit_rec<T: Copy>(node: &Node<T>, mut skip: usize, reverse: bool, f: &mut impl FnMut(T) -> bool) -> bool {
+fn visit_rec<T: Copy>(
+    node: &Node<T>,
+    mut skip: usize,
+    reverse: bool,
+    f: &mut impl FnMut(T) -> bool,
+) -> bool {
     match node {
         Node::Leaf(v) => {
             if skip >= v.len() {
@@ -398,7 +408,13 @@ mod tests {
                         sorted.partition_point(|&e| e < probe)
                     );
                 }
-                for rank in [0, 1, sorted.len() / 2, sorted.len().saturating_sub(1), sorted.len()] {
+                for rank in [
+                    0,
+                    1,
+                    sorted.len() / 2,
+                    sorted.len().saturating_sub(1),
+                    sorted.len(),
+                ] {
                     assert_eq!(ix.get(rank), sorted.get(rank).copied());
                     let mut fwd = Vec::new();
                     ix.visit(rank, false, &mut |e| {

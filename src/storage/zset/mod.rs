@@ -47,7 +47,9 @@ impl PartialEq for ZSet {
         let mut i = 0;
         let mut same = true;
         other.for_each(|m, s| {
-            same &= a.get(i).is_some_and(|(am, asc)| am == m && *asc == s.to_bits());
+            same &= a
+                .get(i)
+                .is_some_and(|(am, asc)| am == m && *asc == s.to_bits());
             i += 1;
         });
         same
@@ -106,7 +108,9 @@ impl ZSet {
     /// The empty set ZADD creates for a new key whose first member is `first_member_len`
     /// bytes long (`zaddGenericCommand`).
     pub fn for_new_key(limits: &EncodingLimits, first_member_len: usize) -> ZSet {
-        if limits.zset_max_listpack_entries == 0 || first_member_len > limits.zset_max_listpack_value {
+        if limits.zset_max_listpack_entries == 0
+            || first_member_len > limits.zset_max_listpack_value
+        {
             ZSet::skiplist()
         } else {
             ZSet::default()
@@ -121,7 +125,9 @@ impl ZSet {
                 .then_with(|| a.0.cmp(&b.0))
         });
         let fits = pairs.len() <= limits.zset_max_listpack_entries
-            && pairs.iter().all(|(m, _)| m.len() <= limits.zset_max_listpack_value);
+            && pairs
+                .iter()
+                .all(|(m, _)| m.len() <= limits.zset_max_listpack_value);
         if fits {
             let mut p = Pack::new();
             for (m, s) in &pairs {
@@ -173,7 +179,9 @@ impl ZSet {
 
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match &self.0 {
-            Repr::Pack(p) => pack_pairs(p).find(|&(_, m, _)| m == member).map(|(_, _, s)| s),
+            Repr::Pack(p) => pack_pairs(p)
+                .find(|&(_, m, _)| m == member)
+                .map(|(_, _, s)| s),
             Repr::Big(b) => b.score(member),
         }
     }
@@ -251,7 +259,12 @@ impl ZSet {
 
     /// Visits pairs from rank `skip` (counted from the greatest when `reverse`, going
     /// down) while `f` returns true.
-    pub fn visit<'a>(&'a self, skip: usize, reverse: bool, mut f: impl FnMut(&'a [u8], f64) -> bool) {
+    pub fn visit<'a>(
+        &'a self,
+        skip: usize,
+        reverse: bool,
+        mut f: impl FnMut(&'a [u8], f64) -> bool,
+    ) {
         match &self.0 {
             Repr::Pack(p) => {
                 if reverse {
@@ -311,10 +324,13 @@ impl ZSet {
     /// One ZSCAN step from table position `pos`: a listpack is returned whole; a
     /// `skiplist` one table segment at a time. Returns the next position (`POS_END` when
     /// done).
-    pub fn scan(&self, pos: u64, mut f: impl FnMut(&[u8], f64)) -> u64 {
+    pub fn scan<'a>(&'a self, pos: u64, mut f: impl FnMut(&'a [u8], f64)) -> u64 {
         match &self.0 {
             Repr::Pack(_) => {
-                self.for_each(f);
+                self.visit(0, false, |m, s| {
+                    f(m, s);
+                    true
+                });
                 POS_END
             }
             Repr::Big(b) => b.scan_segment(pos, &mut f),
@@ -384,7 +400,10 @@ mod tests {
                 if i % 500 == 0 {
                     let want = model_pairs(&model);
                     assert_eq!(pairs(&z), want);
-                    assert_eq!(z.count_while(|_, s| s < 25.0), want.iter().filter(|p| p.1 < 25.0).count());
+                    assert_eq!(
+                        z.count_while(|_, s| s < 25.0),
+                        want.iter().filter(|p| p.1 < 25.0).count()
+                    );
                     let mut rev = Vec::new();
                     z.visit(3, true, |m, s| {
                         rev.push((m.to_vec(), s));
@@ -412,15 +431,27 @@ mod tests {
         assert_eq!(z.encoding_name(), "listpack");
         z.insert(b"d", 0.5, &lim);
         assert_eq!(z.encoding_name(), "skiplist");
-        assert_eq!(pairs(&z).iter().map(|p| p.0.clone()).collect::<Vec<_>>(), vec![b"a".to_vec(), b"d".to_vec(), b"b".to_vec(), b"c".to_vec()]);
+        assert_eq!(
+            pairs(&z).iter().map(|p| p.0.clone()).collect::<Vec<_>>(),
+            vec![b"a".to_vec(), b"d".to_vec(), b"b".to_vec(), b"c".to_vec()]
+        );
         let mut y = ZSet::default();
         y.insert(b"toolong", 1.0, &lim);
         assert_eq!(y.encoding_name(), "skiplist");
         assert_eq!(ZSet::for_new_key(&lim, 6).encoding_name(), "skiplist");
         let built = ZSet::from_pairs(vec![(b"x".to_vec(), 2.0), (b"y".to_vec(), -0.0)], &lim);
         assert_eq!(built.encoding_name(), "listpack");
-        assert_eq!(built.get(0).map(|(m, s)| (m.to_vec(), s.to_bits())), Some((b"y".to_vec(), (-0.0f64).to_bits())));
-        assert_eq!(built, ZSet::from_pairs(vec![(b"y".to_vec(), -0.0), (b"x".to_vec(), 2.0)], &limits(0, 0)));
+        assert_eq!(
+            built.get(0).map(|(m, s)| (m.to_vec(), s.to_bits())),
+            Some((b"y".to_vec(), (-0.0f64).to_bits()))
+        );
+        assert_eq!(
+            built,
+            ZSet::from_pairs(
+                vec![(b"y".to_vec(), -0.0), (b"x".to_vec(), 2.0)],
+                &limits(0, 0)
+            )
+        );
     }
 
     #[test]
