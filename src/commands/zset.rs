@@ -279,9 +279,8 @@ pub(super) fn parse_score(arg: &[u8]) -> Option<f64> {
 /// A `getPositiveLongFromObjectOrReply` argument.
 fn positive(arg: &[u8]) -> Result<i64, &'static str> {
     match args::int(arg) {
-        None => Err(errors::NOT_INTEGER),
-        Some(n) if n < 0 => Err(errors::MUST_BE_POSITIVE),
-        Some(n) => Ok(n),
+        Some(n) if n >= 0 => Ok(n),
+        _ => Err(errors::MUST_BE_POSITIVE),
     }
 }
 
@@ -666,10 +665,10 @@ pub struct Mpop {
 /// Parses `ZMPOP numkeys key... MIN|MAX [COUNT n]` from `a[numkeys_at]` on (BZMPOP has
 /// its timeout first), as `zmpopGenericCommand`.
 pub fn parse_mpop(a: &[Bytes], numkeys_at: usize) -> Result<Mpop, &'static str> {
+    // getRangeLongFromObjectOrReply with a message: the message for any bad value.
     let numkeys = match args::int(&a[numkeys_at]) {
-        None => return Err(errors::NOT_INTEGER),
-        Some(n) if n < 1 => return Err("ERR numkeys should be greater than 0"),
-        Some(n) => n as u64,
+        Some(n) if n >= 1 => n as u64,
+        _ => return Err("ERR numkeys should be greater than 0"),
     };
     let where_at = (numkeys_at as u64)
         .saturating_add(numkeys)
@@ -691,9 +690,8 @@ pub fn parse_mpop(a: &[Bytes], numkeys_at: usize) -> Result<Mpop, &'static str> 
         if count.is_none() && args::eq(&a[j], "count") && j + 1 < a.len() {
             j += 1;
             match args::int(&a[j]) {
-                None => return Err(errors::NOT_INTEGER),
-                Some(n) if n < 1 => return Err("ERR count should be greater than 0"),
-                Some(n) => count = Some(n as usize),
+                Some(n) if n >= 1 => count = Some(n as usize),
+                _ => return Err("ERR count should be greater than 0"),
             }
         } else {
             return Err(errors::SYNTAX);
@@ -785,8 +783,12 @@ pub fn zrandmember(ctx: &mut ExecCtx, a: &[Bytes]) {
             emit(out, m, s);
         }
     } else if count >= size {
+        // The whole set, greatest first (Redis's set-operation iterator walks backwards).
         header(out, size);
-        z.for_each(|m, s| emit(out, m, s));
+        z.visit(0, true, |m, s| {
+            emit(out, m, s);
+            true
+        });
     } else {
         // Distinct picks: a partial Fisher-Yates shuffle of the ranks.
         let mut ranks: Vec<u32> = (0..size as u32).collect();

@@ -13,3 +13,4 @@ mod latency;
 mod protocol;
 mod strings;
 mod tools;
+mod zsets;

@@ -2,7 +2,8 @@
 //!
 //! Two encodings, named as Redis names them:
 //! - `listpack`: one [`Pack`] of `member, score` elements, pairs in order; a score is its
-//!   8 raw bytes (`f64` little-endian: exact, sign of zero kept). Every operation is a
+//!   8 raw bytes (`f64` little-endian, exact; -0 is stored as 0, as Redis's text form reads
+//!   back). Every operation is a
 //!   linear walk, bounded by `zset-max-listpack-entries`.
 //! - `skiplist`: [`big::Big`], a member table plus a counted B+tree over one block per
 //!   member (O(1) score lookup, O(log n) rank and range bounds).
@@ -90,12 +91,18 @@ fn pack_pairs(p: &Pack) -> impl Iterator<Item = (usize, &[u8], f64)> + '_ {
     })
 }
 
+/// A score as a listpack holds it: Redis writes scores there as text, where -0 reads
+/// back as 0.
+fn packed(score: f64) -> [u8; 8] {
+    (if score == 0.0 { 0.0f64 } else { score }).to_le_bytes()
+}
+
 fn pack_insert(p: &mut Pack, member: &[u8], score: f64) {
     let at = pack_pairs(p)
         .find(|&(_, m, s)| pair_less(score, member, s, m))
         .map(|(o, _, _)| o)
         .unwrap_or(p.end());
-    p.insert(at, &score.to_le_bytes());
+    p.insert(at, &packed(score));
     p.insert(at, member);
 }
 
@@ -132,7 +139,7 @@ impl ZSet {
             let mut p = Pack::new();
             for (m, s) in &pairs {
                 p.push_back(m);
-                p.push_back(&s.to_le_bytes());
+                p.push_back(&packed(*s));
             }
             ZSet(Repr::Pack(p))
         } else {
