@@ -14,3 +14,4 @@ mod protocol;
 mod strings;
 mod tools;
 mod zsets;
+mod zsets_multi;
