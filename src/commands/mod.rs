@@ -20,11 +20,14 @@ pub mod config_cmd;
 pub mod connection;
 pub mod debug;
 pub mod errors;
+pub mod gather;
 pub mod glob;
 pub mod info;
 pub mod keys;
 pub mod long_double;
 pub mod server;
+pub mod set;
+pub mod set_multi;
 pub mod strings;
 pub mod strings_lcs;
 pub mod strings_num;
@@ -196,6 +199,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
     strings::COMMANDS
         .iter()
         .chain(keys::COMMANDS)
+        .chain(set::COMMANDS)
         .chain(connection::COMMANDS)
         .chain(server::COMMANDS)
         .chain(debug::COMMANDS)

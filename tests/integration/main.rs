@@ -11,6 +11,7 @@ mod introspection;
 mod keys;
 mod latency;
 mod protocol;
+mod sets;
 mod strings;
 mod tools;
 mod zsets;
