@@ -17,7 +17,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::zset::{pair, parse_mpop, parse_score, pop_from, PopFrom, PopShape};
 use super::zset_range::{parse_rangestore, rangestore_pairs};
-use super::{args, errors, typed, CoordFn, ExecCtx, ShardFn};
+use super::{args, errors, gather, typed, CoordFn, ExecCtx, ShardFn};
 use crate::protocol::Reply;
 use crate::server::client::Client;
 use crate::server::shard::unix_ms;
@@ -69,33 +69,12 @@ fn set_members(s: &Set) -> AHashSet<Vec<u8>> {
     all
 }
 
-/// A source as read on its shard (for the coordinator).
-pub(super) enum Fetched {
-    Missing,
-    Z(ZSet),
-    Set(AHashSet<Vec<u8>>),
-    WrongType,
-}
-
-/// Reads one source like `lookupKeyRead` (hit/miss counted) and checks its type.
-fn fetch(ks: &mut Keyspace, db: usize, key: &[u8], now: u64) -> Fetched {
-    let found = match ks.dbs[db].get(key, now) {
-        None => None,
-        Some(e) => Some(match e.value() {
-            ValueRef::Obj(Object::ZSet(z)) => Fetched::Z(z.clone()),
-            ValueRef::Obj(Object::Set(s)) => Fetched::Set(set_members(s)),
-            _ => Fetched::WrongType,
-        }),
-    };
-    match found {
-        None => {
-            ks.misses += 1;
-            Fetched::Missing
-        }
-        Some(f) => {
-            ks.hits += 1;
-            f
-        }
+/// The copy of a source the coordinator takes from its shard ([`gather::fetch`]).
+fn pick_source(o: &Object) -> Option<Input<'static>> {
+    match o {
+        Object::ZSet(z) => Some(Input::Z(Cow::Owned(z.clone()))),
+        Object::Set(s) => Some(Input::Set(set_members(s))),
+        _ => None,
     }
 }
 
@@ -481,31 +460,17 @@ async fn setop_coord(c: &mut Client, a: Vec<Bytes>, base: SetOp, f: ShardFn) {
     if let Some(shard) = common_shard(c, &keys) {
         return exec_on(c, shard, f, a).await;
     }
-    let (db, n) = (c.db, c.shard.nshards);
-    let mut fetched = Vec::with_capacity(sources.len());
-    for key in sources.iter().cloned() {
-        let got = c
-            .shard
-            .run_on(key_shard(&key, n), move |s| {
-                fetch(&mut s.keyspace.borrow_mut(), db, &key, unix_ms())
-            })
-            .await;
-        if matches!(got, Fetched::WrongType) {
-            return c.reply().error(errors::WRONGTYPE);
-        }
-        fetched.push(got);
-    }
+    let fetched = match gather::fetch(&c.shard, c.db, &sources, pick_source).await {
+        Ok(f) => f,
+        Err(typed::WrongType) => return c.reply().error(errors::WRONGTYPE),
+    };
     let o = match parse_opts(&sop, &a, sources.len()) {
         Ok(o) => o,
         Err(e) => return c.reply().error(e),
     };
     let srcs: Vec<Input> = fetched
         .into_iter()
-        .map(|f| match f {
-            Fetched::Z(z) => Input::Z(Cow::Owned(z)),
-            Fetched::Set(s) => Input::Set(s),
-            _ => Input::Missing,
-        })
+        .map(|f| f.unwrap_or(Input::Missing))
         .collect();
     let result = compute(sop.op, &srcs, &o);
     let mut stored = None;
@@ -544,13 +509,15 @@ fn zrangestore_coord(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
             Err(e) => return c.reply().error(e),
         };
         let (db, src) = (c.db, a[2].clone());
+        // The range is taken on the source's shard; only the selected pairs travel.
         let got = c
             .shard
             .run_on(key_shard(&src, c.shard.nshards), move |s| {
-                match fetch(&mut s.keyspace.borrow_mut(), db, &src, unix_ms()) {
-                    Fetched::Z(z) => Ok(Some(rangestore_pairs(&z, &q))),
-                    Fetched::Missing => Ok(None),
-                    _ => Err(()),
+                let mut ks = s.keyspace.borrow_mut();
+                match typed::read::<ZSet>(&mut ks, db, &src, unix_ms()) {
+                    Ok(Some(z)) => Ok(Some(rangestore_pairs(z, &q))),
+                    Ok(None) => Ok(None),
+                    Err(_) => Err(()),
                 }
             })
             .await;

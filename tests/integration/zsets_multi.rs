@@ -360,3 +360,42 @@ fn command_info_matches() {
         d.check(&[c]);
     }
 }
+
+#[test]
+fn sets_as_sources() {
+    on_all(
+        "SADD s1 a b c 1 2
+         SADD s2 b x 2
+         SADD ints 1 2 3
+         ZADD foo 1 a 2 b 5 c 7 2
+         ZUNION 2 foo s1 WITHSCORES
+         ZUNION 3 foo s1 ints WEIGHTS 1 2 3 WITHSCORES
+         ZINTER 2 s1 foo WITHSCORES
+         ZINTER 2 s1 s2 WITHSCORES
+         ZINTER 3 s1 s2 ints AGGREGATE MIN WITHSCORES
+         ZDIFF 2 s1 foo WITHSCORES
+         ZDIFF 2 foo s1 WITHSCORES
+         ZDIFF 2 ints s2
+         ZINTERCARD 2 s1 foo
+         ZINTERCARD 3 s1 s2 ints
+         ZUNIONSTORE bar 3 foo s1 s2 WEIGHTS 1 2 3
+         ZRANGE bar 0 -1 WITHSCORES
+         OBJECT ENCODING bar
+         ZINTERSTORE bar 2 s1 s2 AGGREGATE MAX
+         ZRANGE bar 0 -1 WITHSCORES
+         ZDIFFSTORE bar 2 ints foo
+         ZRANGE bar 0 -1 WITHSCORES
+         ZUNIONSTORE s1 1 s1
+         TYPE s1
+         ZRANGE s1 0 -1 WITHSCORES
+         ZRANGESTORE bar s2 0 -1
+         ZMPOP 2 nokey s2 MIN
+         ZRANGE s2 0 -1
+         ZCARD s2
+         ZUNION 2 s2 foo WEIGHTS inf -inf WITHSCORES
+         ZUNION 2 foo foo WEIGHTS inf -inf WITHSCORES
+         ZINTER 2 foo foo WEIGHTS inf -inf WITHSCORES
+         ZUNION 2 foo foo WEIGHTS 0 inf AGGREGATE MIN WITHSCORES
+         ZINTER 2 foo ints WEIGHTS 0 inf AGGREGATE MAX WITHSCORES",
+    );
+}
