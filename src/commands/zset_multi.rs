@@ -15,7 +15,8 @@ use std::borrow::Cow;
 use ahash::{AHashMap, AHashSet};
 use bytes::{Bytes, BytesMut};
 
-use super::zset::{pair, parse_mpop, parse_score, pop_from, PopFrom, PopShape};
+use super::zset::{pair, parse_mpop, pop_from, PopFrom, PopShape};
+use super::zset_range::parse_score;
 use super::zset_range::{parse_rangestore, rangestore_pairs};
 use super::{args, errors, gather, typed, CoordFn, ExecCtx, ShardFn};
 use crate::protocol::Reply;
