@@ -17,7 +17,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::zset::{pair, parse_mpop, pop_from, PopFrom, PopShape};
 use super::zset_range::parse_score;
-use super::zset_range::{parse_rangestore, rangestore_pairs};
+use super::zset_range::{parse_rangestore, rangestore_pairs, rangestore_set};
 use super::{args, errors, gather, typed, CoordFn, ExecCtx, ShardFn};
 use crate::protocol::Reply;
 use crate::server::client::Client;
@@ -481,24 +481,12 @@ async fn setop_coord(c: &mut Client, a: Vec<Bytes>, base: SetOp, f: ShardFn) {
     }
 }
 
-/// Stores computed pairs at `dst` on its shard (deleting it when there are none), encoded
-/// by that shard's limits (`zsetConvertToListpackIfNeeded`).
+/// Stores computed pairs at `dst` on its shard (deleting it when there are none), in the
+/// encoding their size calls for (`zsetConvertToListpackIfNeeded`).
 async fn store_at(c: &mut Client, dst: Bytes, pairs: Pairs) {
-    let db = c.db;
-    c.shard
-        .run_on(key_shard(&dst, c.shard.nshards), move |s| {
-            let limits = s.config().encoding;
-            let mut ks = s.keyspace.borrow_mut();
-            let n = pairs.len();
-            typed::store(
-                &mut ks.dbs[db],
-                &dst,
-                unix_ms(),
-                ZSet::from_pairs(pairs, &limits),
-                n,
-            );
-        })
-        .await;
+    let n = pairs.len();
+    let z = ZSet::from_pairs(pairs, &gather::limits(&c.shard));
+    gather::store(&c.shard, c.db, dst, z, n).await;
 }
 
 pub const ZRANGESTORE_ACROSS: CoordFn = zrangestore_coord;
@@ -509,14 +497,14 @@ fn zrangestore_coord(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
             Ok(q) => q,
             Err(e) => return c.reply().error(e),
         };
-        let (db, src) = (c.db, a[2].clone());
+        let (db, src, query) = (c.db, a[2].clone(), q.clone());
         // The range is taken on the source's shard; only the selected pairs travel.
         let got = c
             .shard
             .run_on(key_shard(&src, c.shard.nshards), move |s| {
                 let mut ks = s.keyspace.borrow_mut();
                 match typed::read::<ZSet>(&mut ks, db, &src, unix_ms()) {
-                    Ok(Some(z)) => Ok(Some(rangestore_pairs(z, &q))),
+                    Ok(Some(z)) => Ok(Some(rangestore_pairs(z, &query))),
                     Ok(None) => Ok(None),
                     Err(_) => Err(()),
                 }
@@ -527,7 +515,8 @@ fn zrangestore_coord(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
             Ok(p) => p.unwrap_or_default(),
         };
         let n = pairs.len();
-        store_at(c, a[1].clone(), pairs).await;
+        let z = rangestore_set(pairs, &q, &gather::limits(&c.shard));
+        gather::store(&c.shard, c.db, a[1].clone(), z, n).await;
         c.reply().int(n as i64);
     })
 }

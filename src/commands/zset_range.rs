@@ -13,6 +13,7 @@ use super::zset::{pair, read};
 use super::{args, errors, ExecCtx};
 use crate::protocol::Reply;
 use crate::storage::zset::ZSet;
+use crate::storage::EncodingLimits;
 
 pub(super) const NOT_FLOAT_RANGE: &str = "ERR min or max is not a float";
 pub(super) const NOT_LEX_RANGE: &str = "ERR min or max not valid string range item";
@@ -369,6 +370,27 @@ pub(super) fn rangestore_pairs(z: &ZSet, q: &RangeQuery) -> Vec<(Vec<u8>, f64)> 
         .collect()
 }
 
+/// The set ZRANGESTORE stores, built as Redis builds it: a `skiplist` from the start for a
+/// rank range longer than `zset-max-listpack-entries`, otherwise a listpack filled in reply
+/// order that converts when it outgrows the limits (so which members went through the
+/// listpack, where -0 reads back as 0, matches too).
+pub(super) fn rangestore_set(
+    pairs: Vec<(Vec<u8>, f64)>,
+    q: &RangeQuery,
+    limits: &EncodingLimits,
+) -> ZSet {
+    let mut z =
+        if matches!(q.spec, Spec::Rank(..)) && pairs.len() > limits.zset_max_listpack_entries {
+            ZSet::skiplist()
+        } else {
+            ZSet::default()
+        };
+    for (m, s) in &pairs {
+        z.insert(m, *s, limits);
+    }
+    z
+}
+
 /// ZRANGESTORE with both keys on this shard.
 pub fn zrangestore(ctx: &mut ExecCtx, a: &[Bytes]) {
     let q = match parse_rangestore(a) {
@@ -383,7 +405,8 @@ pub fn zrangestore(ctx: &mut ExecCtx, a: &[Bytes]) {
     let n = pairs.len();
     let limits = ctx.ks.limits;
     let now = ctx.now_ms;
-    super::typed::store(ctx.db(), &a[1], now, ZSet::from_pairs(pairs, &limits), n);
+    let z = rangestore_set(pairs, &q, &limits);
+    super::typed::store(ctx.db(), &a[1], now, z, n);
     ctx.out.int(n as i64);
 }
 
