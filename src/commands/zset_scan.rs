@@ -76,14 +76,29 @@ pub fn zrandmember(ctx: &mut ExecCtx, a: &[Bytes]) {
             true
         });
     } else {
-        // Distinct picks: a partial Fisher-Yates shuffle of the ranks.
-        let mut ranks: Vec<u32> = (0..size as u32).collect();
-        for i in 0..count as usize {
-            let j = i + (next() % (size - i as u64)) as usize;
-            ranks.swap(i, j);
-        }
+        // Distinct picks. Many of the set: a partial Fisher-Yates shuffle of all ranks;
+        // few (Redis's CASE 4 threshold): random ranks until enough distinct ones.
+        let ranks: Vec<u64> = if count * 3 > size {
+            let mut all: Vec<u64> = (0..size).collect();
+            for i in 0..count as usize {
+                let j = i + (next() % (size - i as u64)) as usize;
+                all.swap(i, j);
+            }
+            all.truncate(count as usize);
+            all
+        } else {
+            let mut seen = ahash::AHashSet::with_capacity(count as usize);
+            let mut picked = Vec::with_capacity(count as usize);
+            while (picked.len() as u64) < count {
+                let r = next() % size;
+                if seen.insert(r) {
+                    picked.push(r);
+                }
+            }
+            picked
+        };
         header(out, count);
-        for &r in &ranks[..count as usize] {
+        for &r in &ranks {
             let (m, s) = z.get(r as usize).expect("rank in range");
             emit(out, m, s);
         }
