@@ -3,10 +3,12 @@
 //!
 //! ZMPOP and the ZUNION family name their keys after `numkeys` (Redis's movablekeys), so
 //! the table runs them here, at the coordinator: when every key is on one shard the shard
-//! function runs there (one message, atomic); otherwise the coordinator reads each source
-//! from its owner, computes, and stores at the destination's owner. The cross-shard path is
-//! not atomic: it is correct when nothing else writes those keys meanwhile (the atomic
-//! cross-shard issue replaces the read/compute/store steps).
+//! function runs there (one message, atomic); otherwise the coordinator copies the sources
+//! from their owners ([`gather::fetch`], one message per shard), computes, and stores at the
+//! destination's owner ([`gather::store`]). ZMPOP across shards tries the keys in order,
+//! one message each, until one pops. The cross-shard paths are not atomic: they are
+//! correct when nothing else writes those keys meanwhile (the atomic cross-shard issue
+//! replaces the read/compute/store steps).
 //!
 //! Sources may be sorted sets or sets (every set member scores 1), as in `t_zset.c`.
 
