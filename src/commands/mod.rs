@@ -37,6 +37,10 @@ pub mod strings;
 pub mod strings_lcs;
 pub mod strings_num;
 pub mod typed;
+pub mod zset;
+pub mod zset_multi;
+pub mod zset_range;
+pub mod zset_scan;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -212,6 +216,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(client::COMMANDS)
         .chain(config_cmd::COMMANDS)
         .chain(crate::metrics::commands::COMMANDS)
+        .chain(zset::COMMANDS)
 }
 
 static TABLE: LazyLock<ahash::AHashMap<&'static str, &'static CommandSpec>> =

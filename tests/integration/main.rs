@@ -16,3 +16,6 @@ mod protocol;
 mod sets;
 mod strings;
 mod tools;
+mod zsets;
+mod zsets_fuzz;
+mod zsets_multi;
