@@ -208,6 +208,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(hash::COMMANDS)
         .chain(list::COMMANDS)
         .chain(set::COMMANDS)
+        .chain(zset::COMMANDS)
         .chain(connection::COMMANDS)
         .chain(server::COMMANDS)
         .chain(debug::COMMANDS)
@@ -216,7 +217,6 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(client::COMMANDS)
         .chain(config_cmd::COMMANDS)
         .chain(crate::metrics::commands::COMMANDS)
-        .chain(zset::COMMANDS)
 }
 
 static TABLE: LazyLock<ahash::AHashMap<&'static str, &'static CommandSpec>> =
