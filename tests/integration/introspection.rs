@@ -184,7 +184,11 @@ fn command_getkeys_equal_redis() {
              COMMAND GETKEYSANDFLAGS LMOVE a b LEFT RIGHT
              COMMAND GETKEYS SINTERCARD 2 a b LIMIT 1
              COMMAND GETKEYS SINTERSTORE d a b
-             COMMAND GETKEYS HSET h f v",
+             COMMAND GETKEYS HSET h f v
+             COMMAND GETKEYS ZUNIONSTORE d 2 a b WEIGHTS 1 2
+             COMMAND GETKEYS ZINTER 3 a b
+             COMMAND GETKEYS ZMPOP 2 a b MIN COUNT 2
+             COMMAND GETKEYSANDFLAGS ZRANGESTORE d s 0 -1",
         );
     }
 }
