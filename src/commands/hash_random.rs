@@ -11,6 +11,8 @@
 //! one table segment at a time, the cursor being the segment position (a segment range
 //! only ever splits, so a field present for the whole walk is returned exactly once).
 
+use crate::commands::scan_args::{parse_cursor, parse_opts};
+use crate::storage::rng::Rng;
 use std::collections::HashSet;
 
 use bytes::Bytes;
@@ -27,24 +29,6 @@ const OUT_OF_RANGE: &str = "ERR value is out of range";
 /// Redis's HRANDFIELD streams a huge negative count into the client's output buffer until
 /// memory runs out; here a reply estimated past this size is refused instead.
 const MAX_RANDOM_REPLY_BYTES: u64 = 1 << 30;
-
-/// xorshift64*, seeded from the keyspace's generator: the picks of one call.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 pub(super) fn hrandfield(ctx: &mut ExecCtx, a: &[Bytes]) {
     if a.len() < 3 {
@@ -70,7 +54,7 @@ pub(super) fn hrandfield(ctx: &mut ExecCtx, a: &[Bytes]) {
     if withvalues && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
         return ctx.out.error(OUT_OF_RANGE);
     }
-    let mut rng = Rng(ctx.ks.random() | 1);
+    let mut rng = Rng::new(ctx.ks.random());
     let h = match typed::read::<Hash>(ctx.ks, ctx.db, &a[1], ctx.now_ms) {
         Err(WrongType) => return ctx.out.error(errors::WRONGTYPE),
         Ok(None) => return ctx.out.array(0),
@@ -108,7 +92,7 @@ pub(super) fn hrandfield(ctx: &mut ExecCtx, a: &[Bytes]) {
             }
         } else {
             for _ in 0..count {
-                let (f, v) = h.random_pair(rng.next()).expect("hash is not empty");
+                let (f, v) = h.random_pair(rng.next_u64()).expect("hash is not empty");
                 put(out, f, v);
             }
         }
@@ -146,7 +130,7 @@ pub(super) fn hrandfield(ctx: &mut ExecCtx, a: &[Bytes]) {
     let mut tries = 0usize;
     while seen.len() < count && tries < count.saturating_mul(64) {
         tries += 1;
-        let (f, v) = h.random_pair(rng.next()).expect("hash is not empty");
+        let (f, v) = h.random_pair(rng.next_u64()).expect("hash is not empty");
         if seen.insert(f) {
             put(out, f, v);
         }
@@ -173,49 +157,6 @@ fn estimated_pick_bytes(h: &Hash, withvalues: bool) -> u64 {
     bytes / n.max(1) + 1
 }
 
-/// Parses a cursor like Redis's `parseScanCursorOrReply` (`strtoul`): optional sign,
-/// decimal digits and nothing else; "" is 0 and "-n" wraps around.
-fn parse_cursor(s: &[u8]) -> Option<u64> {
-    let (neg, digits) = match s.first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if digits.is_empty() {
-        return s.is_empty().then_some(0);
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
-/// HSCAN's options (`scanGenericCommand` for a key: COUNT and MATCH, no TYPE).
-fn parse_options(a: &[Bytes]) -> Result<(usize, Option<&[u8]>), &'static str> {
-    let (mut count, mut pattern) = (10usize, None);
-    let mut i = 3;
-    while i < a.len() {
-        let has_value = i + 1 < a.len();
-        if args::eq(&a[i], "count") && has_value {
-            let n = args::int(&a[i + 1]).ok_or(errors::NOT_INTEGER)?;
-            if n < 1 {
-                return Err(errors::SYNTAX);
-            }
-            count = n as usize;
-        } else if args::eq(&a[i], "match") && has_value {
-            pattern = Some(&a[i + 1][..]).filter(|p| *p != b"*");
-        } else {
-            return Err(errors::SYNTAX);
-        }
-        i += 2;
-    }
-    Ok((count, pattern))
-}
-
 pub(super) fn hscan(ctx: &mut ExecCtx, a: &[Bytes]) {
     let Some(cursor) = parse_cursor(&a[2]) else {
         return ctx.out.error("ERR invalid cursor");
@@ -231,8 +172,8 @@ pub(super) fn hscan(ctx: &mut ExecCtx, a: &[Bytes]) {
         return out.array(0);
     };
     // Options are parsed after the lookup, as Redis does.
-    let (count, pattern) = match parse_options(a) {
-        Ok(o) => o,
+    let (count, pattern) = match parse_opts(a, 3, false) {
+        Ok(o) => (o.count, o.pattern),
         Err(e) => return out.error(e),
     };
     // Copies: a table segment lends its pairs only for the visit.
@@ -244,7 +185,7 @@ pub(super) fn hscan(ctx: &mut ExecCtx, a: &[Bytes]) {
     while pos < POS_END && visited < count && steps < count.saturating_mul(10) {
         pos = h.scan_step(pos, |f, v| {
             visited += 1;
-            if pattern.is_none_or(|p| glob::matches(p, f, false)) {
+            if pattern.as_ref().is_none_or(|p| glob::matches(p, f, false)) {
                 found.push((Bytes::copy_from_slice(f), Bytes::copy_from_slice(v)));
             }
         });
@@ -257,32 +198,5 @@ pub(super) fn hscan(ctx: &mut ExecCtx, a: &[Bytes]) {
     for (f, v) in found {
         out.bulk(&f);
         out.bulk(&v);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::commands::words;
-
-    #[test]
-    fn cursors_and_options() {
-        assert_eq!(parse_cursor(b"0"), Some(0));
-        assert_eq!(parse_cursor(b""), Some(0));
-        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b" 1"), None);
-        assert_eq!(parse_cursor(b"1x"), None);
-        assert_eq!(parse_cursor(b"18446744073709551616"), None);
-        let a = words(&["hscan", "k", "0", "COUNT", "5", "match", "f*"]);
-        assert_eq!(parse_options(&a), Ok((5, Some(&b"f*"[..]))));
-        let a = words(&["hscan", "k", "0", "match", "*"]);
-        assert_eq!(parse_options(&a), Ok((10, None)));
-        for bad in [&["count", "0"][..], &["type", "hash"], &["match"]] {
-            let mut a = words(&["hscan", "k", "0"]);
-            a.extend(words(bad));
-            assert_eq!(parse_options(&a), Err(errors::SYNTAX), "{bad:?}");
-        }
-        let a = words(&["hscan", "k", "0", "count", "x"]);
-        assert_eq!(parse_options(&a), Err(errors::NOT_INTEGER));
     }
 }

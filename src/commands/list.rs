@@ -11,6 +11,7 @@
 //! commands between them (the atomic cross-shard issue replaces them); on a quiet server
 //! they give Redis's replies and effects.
 
+use super::spec;
 use bytes::Bytes;
 
 use super::flag::*;
@@ -24,16 +25,6 @@ use crate::storage::Db;
 
 const NUMKEYS: &str = "ERR numkeys should be greater than 0";
 const COUNT: &str = "ERR count should be greater than 0";
-
-const fn spec(name: &'static str, arity: i32, flags: u32, keys: KeyRange, run: Run) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        keys,
-        run,
-    }
-}
 
 const ONE: KeyRange = KeyRange::ONE;
 const TWO: KeyRange = KeyRange {

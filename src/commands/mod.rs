@@ -30,6 +30,7 @@ pub mod keys;
 pub mod list;
 pub mod list_ops;
 pub mod long_double;
+pub mod scan_args;
 pub mod server;
 pub mod set;
 pub mod set_multi;
@@ -175,6 +176,23 @@ pub struct CommandSpec {
     pub flags: u32,
     pub keys: KeyRange,
     pub run: Run,
+}
+
+/// A table entry, for the families' `static` tables.
+pub const fn spec(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    keys: KeyRange,
+    run: Run,
+) -> CommandSpec {
+    CommandSpec {
+        name,
+        arity,
+        flags,
+        keys,
+        run,
+    }
 }
 
 impl CommandSpec {

@@ -5,6 +5,9 @@
 //!
 //! [`set_multi`]: super::set_multi
 
+use super::spec;
+use crate::commands::scan_args::{parse_cursor, parse_opts};
+use crate::storage::rng::Rng;
 use std::collections::HashSet;
 
 use bytes::Bytes;
@@ -16,16 +19,6 @@ use super::{args, errors, glob, CommandSpec, ExecCtx, KeyRange, Run};
 use crate::protocol::Reply;
 use crate::storage::set::{Elem, Set};
 use crate::storage::POS_END;
-
-const fn spec(name: &'static str, arity: i32, flags: u32, keys: KeyRange, run: Run) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        keys,
-        run,
-    }
-}
 
 /// Every argument is a key: the sources of SINTER/SUNION/SDIFF, and the destination
 /// followed by the sources of their STORE forms.
@@ -212,30 +205,6 @@ fn smembers(ctx: &mut ExecCtx, a: &[Bytes]) {
 /// new set starts as an intset, so its encoding can differ from the old one's.
 const SPOP_MOVE_STRATEGY_MUL: usize = 5;
 
-/// A per-command random stream seeded from the keyspace's generator, so a command can
-/// draw numbers while it holds a borrow of one of the keyspace's values.
-struct Rng(u64);
-
-impl Rng {
-    fn seeded(ctx: &mut ExecCtx) -> Rng {
-        Rng(ctx.ks.random() | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 fn spop(ctx: &mut ExecCtx, a: &[Bytes]) {
     if a.len() > 3 {
         return ctx.out.error(errors::SYNTAX);
@@ -248,7 +217,7 @@ fn spop(ctx: &mut ExecCtx, a: &[Bytes]) {
         },
     };
     let (now, max) = (ctx.now_ms, ctx.ks.limits.set_max_intset_entries);
-    let mut rng = Rng::seeded(ctx);
+    let mut rng = Rng::new(ctx.ks.random());
     let db = ctx.db;
     // (An empty set is never stored; were one there, it would read as missing.)
     let mut set = match typed::write::<Set>(&mut ctx.ks.dbs[db], &a[1], now) {
@@ -261,7 +230,7 @@ fn spop(ctx: &mut ExecCtx, a: &[Bytes]) {
     let size = set.len();
     match count {
         None => {
-            let m = set.pop_random(rng.next()).expect("not empty");
+            let m = set.pop_random(rng.next_u64()).expect("not empty");
             out.bulk(&m);
         }
         Some(0) => return out.set(0),
@@ -274,7 +243,7 @@ fn spop(ctx: &mut ExecCtx, a: &[Bytes]) {
         Some(n) if (size - n) * SPOP_MOVE_STRATEGY_MUL > n => {
             out.set(n);
             for _ in 0..n {
-                let m = set.pop_random(rng.next()).expect("n < size");
+                let m = set.pop_random(rng.next_u64()).expect("n < size");
                 out.bulk(&m);
             }
         }
@@ -283,7 +252,7 @@ fn spop(ctx: &mut ExecCtx, a: &[Bytes]) {
             // Redis's `setTypeCreate`), reply the rest and keep the new set.
             let mut kept = Set::new();
             for _ in 0..size - n {
-                let m = set.pop_random(rng.next()).expect("n < size");
+                let m = set.pop_random(rng.next_u64()).expect("n < size");
                 kept.add(&m, max);
             }
             reply_set(out, n, set.iter());
@@ -314,7 +283,7 @@ fn srandmember(ctx: &mut ExecCtx, a: &[Bytes]) {
             Some(n) => Some((n.unsigned_abs() as usize, n >= 0)),
         },
     };
-    let mut rng = Rng::seeded(ctx);
+    let mut rng = Rng::new(ctx.ks.random());
     let set = match typed::read::<Set>(ctx.ks, ctx.db, &a[1], ctx.now_ms) {
         Ok(Some(s)) if !s.is_empty() => s,
         Ok(_) if count.is_some() => return ctx.out.array(0),
@@ -324,7 +293,7 @@ fn srandmember(ctx: &mut ExecCtx, a: &[Bytes]) {
     let out = &mut ctx.out;
     let size = set.len();
     let Some((n, unique)) = count else {
-        let e = set.random(rng.next()).expect("not empty");
+        let e = set.random(rng.next_u64()).expect("not empty");
         return reply_elem(out, e);
     };
     if n == 0 {
@@ -334,7 +303,7 @@ fn srandmember(ctx: &mut ExecCtx, a: &[Bytes]) {
         // The reply is written as it is drawn: the count is not bounded by the set.
         out.array(n);
         for _ in 0..n {
-            reply_elem(out, set.random(rng.next()).expect("not empty"));
+            reply_elem(out, set.random(rng.next_u64()).expect("not empty"));
         }
         return;
     }
@@ -353,7 +322,7 @@ fn srandmember(ctx: &mut ExecCtx, a: &[Bytes]) {
         let mut seen = HashSet::with_capacity(n);
         let mut picked = Vec::with_capacity(n);
         while picked.len() < n {
-            let e = set.random(rng.next()).expect("not empty");
+            let e = set.random(rng.next_u64()).expect("not empty");
             if seen.insert(e) {
                 picked.push(e);
             }
@@ -362,49 +331,6 @@ fn srandmember(ctx: &mut ExecCtx, a: &[Bytes]) {
     };
     out.array(picked.len());
     picked.into_iter().for_each(|e| reply_elem(out, e));
-}
-
-/// Parses a cursor as Redis's `parseScanCursorOrReply` (`strtoul`): optional sign,
-/// decimal digits, nothing else; "" is 0 and "-n" wraps around.
-fn parse_cursor(s: &[u8]) -> Option<u64> {
-    let (neg, digits) = match s.first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if digits.is_empty() {
-        return s.is_empty().then_some(0);
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
-/// SSCAN's COUNT and MATCH (TYPE is SCAN's alone: a syntax error here).
-fn parse_sscan_opts(a: &[Bytes]) -> Result<(usize, Option<&[u8]>), &'static str> {
-    let (mut count, mut pattern) = (10usize, None);
-    let mut i = 3;
-    while i < a.len() {
-        let has_value = i + 1 < a.len();
-        if args::eq(&a[i], "count") && has_value {
-            let n = args::int(&a[i + 1]).ok_or(errors::NOT_INTEGER)?;
-            if n < 1 {
-                return Err(errors::SYNTAX);
-            }
-            count = n as usize;
-        } else if args::eq(&a[i], "match") && has_value {
-            pattern = Some(&a[i + 1][..]).filter(|p| *p != b"*");
-        } else {
-            return Err(errors::SYNTAX);
-        }
-        i += 2;
-    }
-    Ok((count, pattern))
 }
 
 /// SSCAN: an intset is returned whole with cursor 0 (as Redis does for compact
@@ -424,8 +350,8 @@ fn sscan(ctx: &mut ExecCtx, a: &[Bytes]) {
         }
         Err(WrongType) => return ctx.out.error(errors::WRONGTYPE),
     };
-    let (count, pattern) = match parse_sscan_opts(a) {
-        Ok(o) => o,
+    let (count, pattern) = match parse_opts(a, 3, false) {
+        Ok(o) => (o.count, o.pattern),
         Err(e) => return ctx.out.error(e),
     };
     let mut found: Vec<Vec<u8>> = Vec::new();
@@ -437,41 +363,11 @@ fn sscan(ctx: &mut ExecCtx, a: &[Bytes]) {
         steps -= 1;
     }
     if let Some(p) = pattern {
-        found.retain(|m| glob::matches(p, m, false));
+        found.retain(|m| glob::matches(&p, m, false));
     }
     let out = &mut ctx.out;
     out.array(2);
     out.bulk_int(if pos >= POS_END { 0 } else { pos as i64 });
     out.array(found.len());
     found.iter().for_each(|m| out.bulk(m));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::commands::words;
-
-    #[test]
-    fn sscan_options() {
-        let a = words(&["sscan", "k", "0", "COUNT", "5", "match", "a*"]);
-        assert_eq!(parse_sscan_opts(&a), Ok((5, Some(&b"a*"[..]))));
-        let a = words(&["sscan", "k", "0", "match", "*"]);
-        assert_eq!(parse_sscan_opts(&a), Ok((10, None)));
-        for bad in [
-            &["sscan", "k", "0", "count", "0"][..],
-            &["sscan", "k", "0", "type", "set"],
-            &["sscan", "k", "0", "match"],
-        ] {
-            assert_eq!(parse_sscan_opts(&words(bad)), Err(errors::SYNTAX));
-        }
-        let a = words(&["sscan", "k", "0", "count", "x"]);
-        assert_eq!(parse_sscan_opts(&a), Err(errors::NOT_INTEGER));
-    }
-
-    #[test]
-    fn cursors() {
-        assert_eq!(parse_cursor(b""), Some(0));
-        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b"12x"), None);
-    }
 }

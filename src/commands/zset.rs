@@ -8,6 +8,7 @@
 //! they run at the coordinator ([`super::zset_multi`]), which finds the keys and runs the
 //! shard function on their shard when they are together.
 
+use super::spec;
 use bytes::Bytes;
 
 use super::flag::*;
@@ -18,16 +19,6 @@ use super::{CommandSpec, ExecCtx, KeyRange, Run};
 use crate::protocol::Reply;
 use crate::storage::zset::ZSet;
 use crate::storage::{EncodingLimits, Keyspace};
-
-const fn spec(name: &'static str, arity: i32, flags: u32, keys: KeyRange, run: Run) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        keys,
-        run,
-    }
-}
 
 const ONE: KeyRange = KeyRange::ONE;
 const NONE: KeyRange = KeyRange::NONE;

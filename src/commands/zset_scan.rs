@@ -1,5 +1,6 @@
 //! ZRANDMEMBER and ZSCAN: the sorted-set commands that sample or walk a set.
 
+use crate::commands::scan_args::{parse_cursor, parse_opts};
 use bytes::Bytes;
 
 use super::zset::{pair, read};
@@ -105,27 +106,6 @@ pub fn zrandmember(ctx: &mut ExecCtx, a: &[Bytes]) {
     }
 }
 
-/// Redis's `parseScanCursorOrReply` (strtoul): optional sign, decimal digits, nothing
-/// else; "" is 0 and "-n" wraps around.
-fn parse_cursor(s: &[u8]) -> Option<u64> {
-    let (neg, digits) = match s.first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if digits.is_empty() {
-        return s.is_empty().then_some(0);
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
 pub fn zscan(ctx: &mut ExecCtx, a: &[Bytes]) {
     let Some(cursor) = parse_cursor(&a[2]) else {
         return ctx.out.error("ERR invalid cursor");
@@ -139,24 +119,10 @@ pub fn zscan(ctx: &mut ExecCtx, a: &[Bytes]) {
         }
         Ok(Some(z)) => z,
     };
-    let mut count = 10usize;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < a.len() {
-        let more = i + 1 < a.len();
-        if args::eq(&a[i], "count") && more {
-            match args::int(&a[i + 1]) {
-                None => return ctx.out.error(errors::NOT_INTEGER),
-                Some(n) if n < 1 => return ctx.out.error(errors::SYNTAX),
-                Some(n) => count = n as usize,
-            }
-        } else if args::eq(&a[i], "match") && more {
-            pattern = Some(&a[i + 1][..]).filter(|p| *p != b"*");
-        } else {
-            return ctx.out.error(errors::SYNTAX);
-        }
-        i += 2;
-    }
+    let (count, pattern) = match parse_opts(a, 3, false) {
+        Ok(o) => (o.count, o.pattern),
+        Err(e) => return ctx.out.error(e),
+    };
     let mut found: Vec<(&[u8], f64)> = Vec::new();
     let mut pos = if cursor >= POS_END { POS_END } else { cursor };
     if z.is_compact() {
@@ -175,7 +141,7 @@ pub fn zscan(ctx: &mut ExecCtx, a: &[Bytes]) {
         }
     }
     if let Some(p) = pattern {
-        found.retain(|(m, _)| super::glob::matches(p, m, false));
+        found.retain(|(m, _)| super::glob::matches(&p, m, false));
     }
     let out = &mut ctx.out;
     out.array(2);

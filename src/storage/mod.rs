@@ -10,6 +10,7 @@ pub mod entry;
 pub mod hash;
 pub mod list;
 pub mod pack;
+pub mod rng;
 pub mod set;
 pub mod table;
 pub mod value;
@@ -29,7 +30,7 @@ pub struct Keyspace {
     /// Lookups that found / did not find their key (INFO `keyspace_hits` / `_misses`).
     pub hits: u64,
     pub misses: u64,
-    rng_state: u64,
+    rng: rng::Rng,
     /// Collection encoding thresholds, from the config.
     pub limits: EncodingLimits,
 }
@@ -48,7 +49,7 @@ impl Keyspace {
             seeds,
             hits: 0,
             misses: 0,
-            rng_state: seed | 1,
+            rng: rng::Rng::new(seed),
             limits: EncodingLimits::default(),
         }
     }
@@ -61,12 +62,7 @@ impl Keyspace {
 
     /// A fast pseudo-random number (xorshift64*), for sampling and RANDOMKEY.
     pub fn random(&mut self) -> u64 {
-        let mut x = self.rng_state;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.rng_state = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        self.rng.next_u64()
     }
 
     /// Total keys in all databases.

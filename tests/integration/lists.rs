@@ -5,6 +5,7 @@
 
 use shardis::server::slot::key_shard;
 
+use crate::support::rng::Rng;
 use crate::support::Diff;
 
 /// Runs `f` against Redis with shardis on 1 and on 2 shards, in RESP2 and RESP3.
@@ -355,22 +356,7 @@ fn encoding_and_command_info() {
         }
     });
 }
-
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
     /// An element: mostly short values from a few that repeat (so LREM, LINSERT and LPOS
     /// find matches), sometimes an empty or a long one.
     fn element(&mut self) -> String {

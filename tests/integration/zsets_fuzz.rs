@@ -1,25 +1,8 @@
 //! Sorted sets against real Redis: seeded random command sequences (no random replies)
 //! over a few keys, with small encoding limits so sets convert along the way.
 
+use crate::support::rng::Rng;
 use crate::support::Diff;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
-
 const KEYS: &[&str] = &["foo", "bar", "{foo}x"];
 const SCORES: &[&str] = &[
     "0", "1", "2", "2.5", "-1", "10", "-0", "inf", "-inf", "1e10", "0.1",

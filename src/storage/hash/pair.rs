@@ -23,24 +23,6 @@ pub struct Pair(NonNull<u8>);
 // thread moves that ownership.
 unsafe impl Send for Pair {}
 
-/// Reads a LEB128 length at `p`; returns it and the pointer past it.
-///
-/// # Safety
-/// `p` must point at a complete varint inside a live block.
-unsafe fn read_len(mut p: *const u8) -> (usize, *const u8) {
-    let mut n = 0usize;
-    let mut shift = 0;
-    loop {
-        let b = *p;
-        p = p.add(1);
-        n |= ((b & 0x7f) as usize) << shift;
-        if b & 0x80 == 0 {
-            return (n, p);
-        }
-        shift += 7;
-    }
-}
-
 impl Pair {
     pub fn new(field: &[u8], value: &[u8]) -> Pair {
         let mut fh = [0u8; varint::MAX_LEN];
@@ -71,8 +53,8 @@ impl Pair {
         // and both byte runs are inside it.
         unsafe {
             let base = self.0.as_ptr() as *const u8;
-            let (fl, fp) = read_len(base);
-            let (vl, vp) = read_len(fp.add(fl));
+            let (fl, fp) = varint::get_raw(base);
+            let (vl, vp) = varint::get_raw(fp.add(fl));
             let total = vp.add(vl).offset_from(base) as usize;
             (
                 std::slice::from_raw_parts(fp, fl),
@@ -86,7 +68,7 @@ impl Pair {
     pub fn field(&self) -> &[u8] {
         // SAFETY: as in `parts`; only the field's length is read.
         unsafe {
-            let (fl, fp) = read_len(self.0.as_ptr());
+            let (fl, fp) = varint::get_raw(self.0.as_ptr());
             std::slice::from_raw_parts(fp, fl)
         }
     }

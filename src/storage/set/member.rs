@@ -76,18 +76,8 @@ impl Member {
                 let len = (self.0.inline[0] >> 1) as usize;
                 &self.0.inline[1..1 + len]
             } else {
-                let p = self.0.ptr;
-                let (mut len, mut used, mut shift) = (0usize, 0usize, 0u32);
-                loop {
-                    let b = *p.add(used);
-                    used += 1;
-                    len |= ((b & 0x7f) as usize) << shift;
-                    if b & 0x80 == 0 {
-                        break;
-                    }
-                    shift += 7;
-                }
-                std::slice::from_raw_parts(p.add(used), len)
+                let (len, bytes) = crate::storage::varint::get_raw(self.0.ptr);
+                std::slice::from_raw_parts(bytes, len)
             }
         }
     }

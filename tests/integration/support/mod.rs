@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod resp;
+pub mod rng;
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
