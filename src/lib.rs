@@ -16,9 +16,12 @@
 //! - Multi-key commands whose keys span shards run in one of two places, both built on
 //!   `ShardCtx::run_on`/`fanout`: [`server::batch`]'s `run_split` (per-shard parts of
 //!   MGET/MSET/DEL/EXISTS/TOUCH/UNLINK, combined) and the coordinator functions of
-//!   `Run::ShardOr` commands (RENAME, COPY, MSETNX, LCS). They are not atomic across
-//!   shards yet; the atomic cross-shard issue replaces the step between "send parts" and
-//!   "combine" there.
+//!   `Run::ShardOr`/`Run::Coord` commands (RENAME, COPY, MSETNX, LCS, LMOVE, LMPOP, SMOVE,
+//!   the set and sorted-set algebra with its STORE forms). The collection algebra reads its
+//!   sources through [`commands::gather`]: copies of the values, one message per shard,
+//!   computed at the coordinator, stored at the destination's shard. None of this is
+//!   atomic across shards yet; the atomic cross-shard issue replaces the step between
+//!   "read the parts" and "combine/store" there.
 //! - [`protocol`]: RESP2/RESP3 request parsing (incremental, zero-copy) and reply encoding.
 //!   Pure: bytes in, values out.
 //! - [`commands`]: the command table (metadata is data: name, arity, flags, key positions,
