@@ -13,6 +13,7 @@
 //! Handlers write their reply straight into the output buffer through [`Reply`]; errors are
 //! Redis's exact strings, most from [`errors`].
 
+pub mod blocking;
 pub mod client;
 pub mod command_docs;
 pub mod command_info;
@@ -197,6 +198,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(command_info::COMMANDS)
         .chain(info::COMMANDS)
         .chain(client::COMMANDS)
+        .chain(blocking::COMMANDS)
         .chain(config_cmd::COMMANDS)
         .chain(crate::metrics::commands::COMMANDS)
 }
