@@ -24,6 +24,8 @@ pub mod errors;
 pub mod glob;
 pub mod info;
 pub mod keys;
+pub mod list;
+pub mod list_ops;
 pub mod long_double;
 pub mod server;
 pub mod strings;
@@ -59,6 +61,7 @@ pub mod flag {
     pub const MAY_REPLICATE: u32 = 1 << 13;
     pub const NO_MULTI: u32 = 1 << 14;
     pub const ALLOW_BUSY: u32 = 1 << 15;
+    pub const MOVABLEKEYS: u32 = 1 << 16;
 
     /// Names in COMMAND's order.
     pub const NAMES: &[(u32, &str)] = &[
@@ -78,6 +81,7 @@ pub mod flag {
         (MAY_REPLICATE, "may_replicate"),
         (NO_MULTI, "no_multi"),
         (ALLOW_BUSY, "allow_busy"),
+        (MOVABLEKEYS, "movablekeys"),
     ];
 }
 
@@ -192,6 +196,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
     strings::COMMANDS
         .iter()
         .chain(keys::COMMANDS)
+        .chain(list::COMMANDS)
         .chain(connection::COMMANDS)
         .chain(server::COMMANDS)
         .chain(debug::COMMANDS)

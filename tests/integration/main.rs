@@ -10,6 +10,7 @@ mod debug;
 mod introspection;
 mod keys;
 mod latency;
+mod lists;
 mod protocol;
 mod strings;
 mod tools;
