@@ -21,6 +21,7 @@ pub mod config_cmd;
 pub mod connection;
 pub mod debug;
 pub mod errors;
+pub mod gather;
 pub mod glob;
 pub mod info;
 pub mod keys;
@@ -28,10 +29,15 @@ pub mod list;
 pub mod list_ops;
 pub mod long_double;
 pub mod server;
+pub mod set;
+pub mod set_multi;
 pub mod strings;
 pub mod strings_lcs;
 pub mod strings_num;
 pub mod typed;
+pub mod zset;
+pub mod zset_multi;
+pub mod zset_range;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -197,6 +203,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .iter()
         .chain(keys::COMMANDS)
         .chain(list::COMMANDS)
+        .chain(set::COMMANDS)
         .chain(connection::COMMANDS)
         .chain(server::COMMANDS)
         .chain(debug::COMMANDS)
@@ -206,6 +213,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(blocking::COMMANDS)
         .chain(config_cmd::COMMANDS)
         .chain(crate::metrics::commands::COMMANDS)
+        .chain(zset::COMMANDS)
 }
 
 static TABLE: LazyLock<ahash::AHashMap<&'static str, &'static CommandSpec>> =

@@ -12,5 +12,8 @@ mod keys;
 mod latency;
 mod lists;
 mod protocol;
+mod sets;
 mod strings;
 mod tools;
+mod zsets;
+mod zsets_multi;
