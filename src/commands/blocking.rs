@@ -2,10 +2,10 @@
 //!
 //! Each parses its arguments in Redis 7.0's order (so the same bad input gets the same
 //! error), then hands [`crate::server::blocking::pop_or_block`] its keys and, per key, the
-//! non-blocking command that pops from it (`LPOP k`, `LMPOP 1 k LEFT COUNT n`, `ZPOPMIN k`,
-//! `LMOVE s d LEFT RIGHT` ...), run through the command table on the key's owner shard.
-//! The pop's reply is reshaped into the blocking command's (`[key, value]`, `[key,
-//! member, score]`); LMPOP/ZMPOP/LMOVE replies already are. They are coordinator commands,
+//! non-blocking command that pops from it (`LPOP k`, `LPOP k count`, `ZPOPMIN k`, `LMOVE s
+//! d LEFT RIGHT` ...), run through the command table on the key's owner shard. The pop's
+//! reply is reshaped into the blocking command's (`[key, value]`, `[key, member, score]`,
+//! `[key, [values]]`); LMOVE's already is. They are coordinator commands,
 //! so they are barriers of the connection's batch: commands pipelined after one wait for
 //! it, as in Redis.
 
@@ -61,12 +61,11 @@ pub static COMMANDS: &[CommandSpec] = &[
         keys: SOURCE_AND_DESTINATION,
         run: Run::Coord(blmove),
     },
-    // Redis also reports `movablekeys` for BLMPOP/BZMPOP (keys after numkeys): the flag
-    // table has no such flag yet; the key range is 0 0 0 as Redis reports it.
+    // Keys after numkeys: `movablekeys`, legacy key range 0 0 0 as Redis reports it.
     CommandSpec {
         name: "blmpop",
         arity: -5,
-        flags: WRITE | BLOCKING,
+        flags: WRITE | BLOCKING | MOVABLEKEYS,
         keys: KeyRange::NONE,
         run: Run::Coord(blmpop),
     },
@@ -87,7 +86,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "bzmpop",
         arity: -5,
-        flags: WRITE | BLOCKING,
+        flags: WRITE | BLOCKING | MOVABLEKEYS,
         keys: KeyRange::NONE,
         run: Run::Coord(bzmpop),
     },
@@ -245,8 +244,8 @@ fn bzmpop(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
     Box::pin(multi_pop(c, a, Want::ZSet))
 }
 
-/// BLMPOP/BZMPOP timeout numkeys key [key ...] <LEFT|RIGHT>|<MIN|MAX> [COUNT count]: runs
-/// LMPOP/ZMPOP with the one key that has data, whose reply is already `[key, [...]]`.
+/// BLMPOP/BZMPOP timeout numkeys key [key ...] <LEFT|RIGHT>|<MIN|MAX> [COUNT count]: pops
+/// up to count elements from the first key with data; `[key, [...]]` as LMPOP/ZMPOP.
 async fn multi_pop(c: &mut Client, a: Vec<Bytes>, want: Want) {
     // Redis's order: numkeys, the side, COUNT, then the timeout.
     let numkeys = match args::int(&a[2]) {
@@ -287,29 +286,65 @@ async fn multi_pop(c: &mut Client, a: Vec<Bytes>, want: Want) {
         Err(e) => return c.reply().error(e),
     };
     let count = count.unwrap_or_else(|| Bytes::from_static(b"1"));
-    let name: &'static [u8] = if want == Want::List {
-        b"LMPOP"
-    } else {
-        b"ZMPOP"
+    // LMPOP/ZMPOP run at the coordinator (their keys are movable); the count forms of
+    // LPOP/RPOP/ZPOPMIN/ZPOPMAX pop the same elements on the key's shard.
+    let pop: &'static [u8] = match side {
+        "LEFT" => b"LPOP",
+        "RIGHT" => b"RPOP",
+        "MIN" => b"ZPOPMIN",
+        _ => b"ZPOPMAX",
     };
+    let keys = a[3..side_at].to_vec();
     let req = PopRequest {
         want,
-        keys: a[3..side_at].to_vec(),
-        cmd_for: Box::new(move |k| {
-            vec![
-                Bytes::from_static(name),
-                Bytes::from_static(b"1"),
-                k.clone(),
-                Bytes::from_static(side.as_bytes()),
-                Bytes::from_static(b"COUNT"),
-                count.clone(),
-            ]
-        }),
+        keys: keys.clone(),
+        cmd_for: Box::new(move |k| vec![Bytes::from_static(pop), k.clone(), count.clone()]),
         deadline,
         may_block: may_block(c),
     };
     let outcome = blocking::pop_or_block(c, req).await;
-    finish(c, outcome, false);
+    match &outcome {
+        Outcome::Popped(s) if s.reply.first() == Some(&b'*') => {
+            let resp3 = c.resp3;
+            let mut r = c.reply();
+            r.array(2);
+            r.bulk(&keys[s.index]);
+            if want == Want::ZSet && !resp3 {
+                // RESP2's flat [member, score, ...] -> [[member, score], ...] as ZMPOP.
+                nest_pairs(&s.reply, &mut r);
+            } else {
+                r.raw(&s.reply);
+            }
+        }
+        _ => finish(c, outcome, false),
+    }
+}
+
+/// Rewrites a flat array reply of 2n values as an array of n pairs.
+fn nest_pairs(flat: &[u8], r: &mut crate::protocol::Reply) {
+    use crate::protocol::parse::value_len;
+    let Some(nl) = flat.iter().position(|&b| b == b'\n') else {
+        return r.raw(flat);
+    };
+    let n: usize = std::str::from_utf8(&flat[1..nl.saturating_sub(1)])
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let mut items = Vec::with_capacity(n);
+    let mut pos = nl + 1;
+    while items.len() < n {
+        let Some(len) = value_len(&flat[pos..]) else {
+            break;
+        };
+        items.push(&flat[pos..pos + len]);
+        pos += len;
+    }
+    r.array(items.len() / 2);
+    for pair in items.chunks_exact(2) {
+        r.array(2);
+        r.raw(pair[0]);
+        r.raw(pair[1]);
+    }
 }
 
 fn blmove(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {

@@ -90,7 +90,7 @@ pub enum KeyState {
 }
 
 /// One key a client waits for, with the command that pops from it when it has data
-/// (`LPOP k`, `LMPOP 1 k LEFT COUNT n`, `ZPOPMIN k`, `LMOVE k d LEFT RIGHT` ...).
+/// (`LPOP k`, `LPOP k 3`, `ZPOPMIN k`, `LMOVE k d LEFT RIGHT` ...).
 #[derive(Clone, Debug)]
 pub struct WaitKey {
     /// Position among the command's keys (the coordinator reshapes with it).
@@ -217,7 +217,7 @@ pub fn key_state(ks: &mut Keyspace, db: usize, key: &[u8], want: Want, now_ms: u
 static INTERNAL: LazyLock<ahash::AHashMap<&'static str, &'static CommandSpec>> =
     LazyLock::new(|| {
         [
-            "lpop", "rpop", "lmpop", "lmove", "lpush", "rpush", "zpopmin", "zpopmax", "zmpop",
+            "lpop", "rpop", "lmove", "lpush", "rpush", "zpopmin", "zpopmax",
         ]
         .iter()
         .filter_map(|name| {
