@@ -105,6 +105,9 @@ fn may_block(_c: &Client) -> bool {
     true
 }
 
+/// 2^63: the first double a C long long cannot hold.
+const LLONG_MAX_AS_F64: f64 = 9_223_372_036_854_775_808.0;
+
 /// Redis's `getTimeoutFromObjectOrReply` in seconds: a long double, times 1000, rounded
 /// up to whole milliseconds; 0 waits forever. `None`: forever.
 pub fn parse_timeout(arg: &[u8]) -> Result<Option<Instant>, &'static str> {
@@ -114,7 +117,7 @@ pub fn parse_timeout(arg: &[u8]) -> Result<Option<Instant>, &'static str> {
     let ms = (secs * 1000.0).ceil();
     // C's conversion of an out-of-range value to long long gives LLONG_MIN: Redis then
     // reports a huge (or infinite) timeout as negative.
-    if ms < 0.0 || ms >= 9.223_372_036_854_775_807e18 || ms.is_nan() {
+    if !(0.0..LLONG_MAX_AS_F64).contains(&ms) {
         return Err(TIMEOUT_NEGATIVE);
     }
     if ms == 0.0 {

@@ -132,11 +132,17 @@ pub enum Attempt {
     Lost,
 }
 
+/// A key in a database.
+type DbKey = (usize, Bytes);
+
+/// Builds the pop command for one key.
+pub type PopCommand = Box<dyn Fn(&Bytes) -> Vec<Bytes>>;
+
 /// The clients blocked on this shard's keys.
 #[derive(Default)]
 pub struct Registry {
     /// Waiters per (db, key), in the order they blocked.
-    queues: RefCell<ahash::AHashMap<(usize, Bytes), VecDeque<Rc<Waiter>>>>,
+    queues: RefCell<ahash::AHashMap<DbKey, VecDeque<Rc<Waiter>>>>,
     /// Every registration by (origin shard, request id), for cancellation.
     by_req: RefCell<ahash::AHashMap<(usize, u64), Rc<Waiter>>>,
     /// Registrations held (a cheap emptiness check after every command).
@@ -444,7 +450,7 @@ pub struct PopRequest {
     /// In argument order (repeats allowed: the first one counts).
     pub keys: Vec<Bytes>,
     /// The pop to run on a key's owner shard when it has data.
-    pub cmd_for: Box<dyn Fn(&Bytes) -> Vec<Bytes>>,
+    pub cmd_for: PopCommand,
     /// `None`: wait forever.
     pub deadline: Option<Instant>,
     /// False inside MULTI (Redis's CLIENT_DENY_BLOCKING): behave as the non-blocking pop.
