@@ -360,6 +360,15 @@ fn moves_scenario(port: u16) -> Vec<Value> {
     out.push(c1.read_value().unwrap());
     out.push(p.cmd(&["LRANGE", src, "0", "-1"]));
     wait_blocked(port, 0);
+    // A list renamed onto a key someone waits for serves them (across shards with 2).
+    out.push(p.cmd(&["DEL", src, &dst]));
+    send(&mut c1, &["BLPOP", &dst, "0"]);
+    wait_blocked(port, 1);
+    out.push(p.cmd(&["RPUSH", src, "r1", "r2"]));
+    out.push(p.cmd(&["RENAME", src, &dst]));
+    out.push(c1.read_value().unwrap());
+    out.push(p.cmd(&["LRANGE", &dst, "0", "-1"]));
+    wait_blocked(port, 0);
     out.push(p.cmd(&["DEBUG", "DIGEST"]));
     out
 }
