@@ -184,16 +184,25 @@ pub fn pop_reply(ctx: &mut ExecCtx, key: &[u8], end: End, count: Option<usize>) 
     let now = ctx.now_ms;
     let db = &mut ctx.ks.dbs[ctx.db];
     let out = &mut ctx.out;
-    let len = match typed::peek::<List>(db, key, now) {
+    // One lookup: the hot path of a queue.
+    let mut list = match typed::write::<List>(db, key, now) {
         Err(WrongType) => return out.error(errors::WRONGTYPE),
         Ok(None) if count.is_some() => return out.null_array(),
         Ok(None) => return out.null(),
-        Ok(Some(l)) => l.len(),
+        Ok(Some(l)) => l,
     };
-    if let Some(n) = count {
-        out.array(n.min(len));
+    let n = count.unwrap_or(1).min(list.len());
+    if count.is_some() {
+        out.array(n);
     }
-    let _ = pop_from(db, key, now, end, count.unwrap_or(1), |e| out.bulk(e));
+    for _ in 0..n {
+        list.pop(end, |e| out.bulk(e));
+    }
+    let emptied = list.is_empty();
+    drop(list);
+    if emptied {
+        typed::delete(db, key, now);
+    }
 }
 
 pub fn lpop(ctx: &mut ExecCtx, a: &[Bytes]) {
@@ -465,4 +474,43 @@ fn lmove_coord(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::words;
+
+    #[test]
+    fn mpop_arguments() {
+        let p = parse_mpop(&words(&["lmpop", "2", "a", "b", "right", "count", "3"]), 1);
+        assert_eq!(
+            p,
+            Ok(MpopArgs {
+                keys: 2..4,
+                end: End::Tail,
+                count: 3
+            })
+        );
+        let blmpop = parse_mpop(&words(&["blmpop", "0", "1", "a", "LEFT"]), 2).unwrap();
+        assert_eq!(
+            (blmpop.keys, blmpop.end, blmpop.count),
+            (3..4, End::Head, 1)
+        );
+        let err = |w: &[&str]| parse_mpop(&words(w), 1).unwrap_err();
+        assert_eq!(err(&["lmpop", "0", "a", "left"]), NUMKEYS);
+        assert_eq!(err(&["lmpop", "x", "a", "left"]), NUMKEYS);
+        assert_eq!(
+            err(&["lmpop", "9223372036854775807", "a", "left"]),
+            errors::SYNTAX
+        );
+        assert_eq!(err(&["lmpop", "2", "a", "left"]), errors::SYNTAX);
+        assert_eq!(err(&["lmpop", "1", "a", "up"]), errors::SYNTAX);
+        assert_eq!(err(&["lmpop", "1", "a", "left", "count", "0"]), COUNT);
+        assert_eq!(err(&["lmpop", "1", "a", "left", "count"]), errors::SYNTAX);
+        assert_eq!(
+            err(&["lmpop", "1", "a", "left", "count", "1", "count", "1"]),
+            errors::SYNTAX
+        );
+    }
 }

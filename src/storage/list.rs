@@ -324,13 +324,43 @@ impl List {
         }
         self.len -= removed;
         touched.sort_unstable();
-        for &i in touched.iter().rev() {
-            self.tidy(i, fill);
+        match touched.first() {
+            // A few nodes: fix each (removing a deque slot shifts its shorter side).
+            Some(_) if touched.len() <= 16 => {
+                for &i in touched.iter().rev() {
+                    self.tidy(i, fill);
+                }
+            }
+            // Many (LREM 0 over a list of one-element nodes): one pass from the first.
+            Some(&first) => self.compact_from(first, fill),
+            None => {}
         }
         removed
     }
 
-    /// Removes `count` elements from index `start` on (clamped to the list).
+    /// Drops empty nodes and merges neighbours that fit in one, from node `first` on, in
+    /// one pass over the deque.
+    fn compact_from(&mut self, first: usize, fill: Fill) {
+        let mut kept = first;
+        for r in first..self.nodes.len() {
+            if self.nodes[r].is_empty() {
+                continue;
+            }
+            let merge = kept > 0 && fill.fits_together(&self.nodes[kept - 1], &self.nodes[r]);
+            if merge {
+                let node = std::mem::take(&mut self.nodes[r]);
+                self.nodes[kept - 1].append(&node);
+            } else {
+                self.nodes.swap(kept, r);
+                kept += 1;
+            }
+        }
+        self.nodes.truncate(kept);
+    }
+
+    /// Removes `count` elements from index `start` on (clamped to the list): a partial
+    /// first node, whole nodes in one drain (no per-node shifting of the deque), a
+    /// partial last node.
     pub fn remove_range(&mut self, start: usize, count: usize, fill: Fill) {
         let mut count = count.min(self.len.saturating_sub(start));
         if count == 0 {
@@ -338,25 +368,24 @@ impl List {
         }
         let p = self.locate(start);
         self.len -= count;
-        let (mut i, mut offset) = (p.node, p.offset);
-        let first = i;
-        while count > 0 {
-            let node = &mut self.nodes[i];
-            if offset == 0 && node.len() <= count {
-                count -= node.len();
-                self.nodes.remove(i);
-                continue;
-            }
-            count -= node.remove(offset, count);
+        let mut i = p.node;
+        if p.offset > 0 {
+            count -= self.nodes[i].remove(p.offset, count);
             i += 1;
-            offset = 0;
         }
-        // What is left around the cut may fit in one node now.
-        if first < self.nodes.len() {
-            self.tidy(first, fill);
+        let mut j = i;
+        while j < self.nodes.len() && self.nodes[j].len() <= count {
+            count -= self.nodes[j].len();
+            j += 1;
         }
-        if first > 0 {
-            self.tidy(first - 1, fill);
+        self.nodes.drain(i..j);
+        if count > 0 {
+            self.nodes[i].remove(0, count);
+        }
+        // What is left on both sides of the cut may fit in one node now.
+        self.tidy(i, fill);
+        if i > 0 {
+            self.tidy(i - 1, fill);
         }
     }
 
@@ -677,6 +706,38 @@ mod tests {
             c.list.trim(5, 2, c.fill);
             assert!(c.list.is_empty() && c.list.node_count() == 0);
         }
+    }
+
+    #[test]
+    fn many_small_nodes() {
+        // One element per node: LREM over many nodes and trims take one pass each.
+        let mut c = Checked::new(1);
+        for i in 0..3000 {
+            c.list.push(End::Tail, &item(i % 4), c.fill);
+            c.model.push_back(item(i % 4));
+        }
+        assert_eq!(c.list.remove_matching(&item(1), 0, c.fill), 750);
+        c.model.retain(|e| *e != item(1));
+        c.check();
+        assert_eq!(c.list.remove_matching(&item(2), -100, c.fill), 100);
+        let mut left = 100;
+        for k in (0..c.model.len()).rev() {
+            if left > 0 && c.model[k] == item(2) {
+                c.model.remove(k);
+                left -= 1;
+            }
+        }
+        c.check();
+        c.list.trim(3, 1500, c.fill);
+        c.model = c.model.iter().skip(3).take(1498).cloned().collect();
+        c.check();
+        assert_eq!(c.list.node_count(), c.list.len());
+    }
+
+    #[test]
+    fn stays_small() {
+        // An Object variant: no bigger than the other collection types.
+        assert!(std::mem::size_of::<List>() <= 40);
     }
 
     #[test]

@@ -405,7 +405,7 @@ fn long_lists_across_node_limits() {
                 let e = rng.element();
                 let pivot = rng.element();
                 let n = (rng.below(9) as i64 - 4).to_string();
-                match rng.below(12) {
+                match rng.below(14) {
                     0 => d.check(&["LINDEX", &key, &i]),
                     1 => d.check(&["LRANGE", &key, &i, &j]),
                     2 => d.check(&["LSET", &key, &i, &e]),
@@ -417,6 +417,9 @@ fn long_lists_across_node_limits() {
                     8 => d.check(&["LPOP", &key, "7"]),
                     9 => d.check(&["RPOP", &key, "5"]),
                     10 => d.check(&["RPOPLPUSH", &key, &key]),
+                    // Another key, on another shard for some rounds.
+                    11 => d.check(&["LMOVE", &key, "bar", "RIGHT", "LEFT"]),
+                    12 => d.check(&["LMPOP", "2", "bar", &key, "LEFT", "COUNT", "3"]),
                     _ => d.check(&["LMOVE", &key, &key, "LEFT", "RIGHT"]),
                 };
             }
@@ -431,4 +434,40 @@ fn long_lists_across_node_limits() {
             d.assert_same_digest();
         }
     }
+}
+
+#[test]
+fn lists_with_ttl_rename_and_copy() {
+    each_shape(|d| {
+        let (a, b) = apart();
+        d.script(&format!(
+            "RPUSH {a} 1 2 3
+             EXPIRE {a} 1000
+             LPUSH {a} 0
+             RPOP {a}
+             LSET {a} 0 z
+             LINSERT {a} AFTER z y
+             TTL {a}
+             COPY {a} {b}
+             LRANGE {b} 0 -1
+             RENAME {b} moved
+             LRANGE moved 0 -1
+             TYPE moved
+             LMOVE moved {a} LEFT RIGHT
+             LRANGE {a} 0 -1
+             TTL {a}
+             LTRIM {a} 10 20
+             EXISTS {a}
+             TTL {a}
+             RPUSH {a} again
+             TTL {a}
+             DEL moved
+             RPUSH {a} a b c
+             LMPOP 1 {a} RIGHT COUNT 2
+             GETDEL {a}
+             GET {a}
+             APPEND {a} x
+             RPOPLPUSH moved {a}"
+        ));
+    });
 }
