@@ -38,6 +38,7 @@ pub mod typed;
 pub mod zset;
 pub mod zset_multi;
 pub mod zset_range;
+pub mod zset_scan;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -27,12 +27,14 @@ const fn spec(name: &'static str, arity: i32, flags: u32, keys: KeyRange, run: R
     }
 }
 
-/// The destination and the sources of the STORE forms, and SMOVE's two keys.
+/// Every argument is a key: the sources of SINTER/SUNION/SDIFF, and the destination
+/// followed by the sources of their STORE forms.
 const FROM_1: KeyRange = KeyRange {
     first: 1,
     last: -1,
     step: 1,
 };
+/// SMOVE's source and destination.
 const TWO: KeyRange = KeyRange {
     first: 1,
     last: 2,
@@ -248,17 +250,18 @@ fn spop(ctx: &mut ExecCtx, a: &[Bytes]) {
     let (now, max) = (ctx.now_ms, ctx.ks.limits.set_max_intset_entries);
     let mut rng = Rng::seeded(ctx);
     let db = ctx.db;
+    // (An empty set is never stored; were one there, it would read as missing.)
     let mut set = match typed::write::<Set>(&mut ctx.ks.dbs[db], &a[1], now) {
-        Ok(Some(s)) => s,
-        Ok(None) if count.is_some() => return ctx.out.set(0),
-        Ok(None) => return ctx.out.null(),
+        Ok(Some(s)) if !s.is_empty() => s,
+        Ok(_) if count.is_some() => return ctx.out.set(0),
+        Ok(_) => return ctx.out.null(),
         Err(WrongType) => return ctx.out.error(errors::WRONGTYPE),
     };
     let out = &mut ctx.out;
     let size = set.len();
     match count {
         None => {
-            let m = set.pop_random(rng.next()).expect("sets are never empty");
+            let m = set.pop_random(rng.next()).expect("not empty");
             out.bulk(&m);
         }
         Some(0) => return out.set(0),
@@ -313,15 +316,15 @@ fn srandmember(ctx: &mut ExecCtx, a: &[Bytes]) {
     };
     let mut rng = Rng::seeded(ctx);
     let set = match typed::read::<Set>(ctx.ks, ctx.db, &a[1], ctx.now_ms) {
-        Ok(Some(s)) => s,
-        Ok(None) if count.is_some() => return ctx.out.array(0),
-        Ok(None) => return ctx.out.null(),
+        Ok(Some(s)) if !s.is_empty() => s,
+        Ok(_) if count.is_some() => return ctx.out.array(0),
+        Ok(_) => return ctx.out.null(),
         Err(WrongType) => return ctx.out.error(errors::WRONGTYPE),
     };
     let out = &mut ctx.out;
     let size = set.len();
     let Some((n, unique)) = count else {
-        let e = set.random(rng.next()).expect("sets are never empty");
+        let e = set.random(rng.next()).expect("not empty");
         return reply_elem(out, e);
     };
     if n == 0 {
@@ -331,7 +334,7 @@ fn srandmember(ctx: &mut ExecCtx, a: &[Bytes]) {
         // The reply is written as it is drawn: the count is not bounded by the set.
         out.array(n);
         for _ in 0..n {
-            reply_elem(out, set.random(rng.next()).expect("sets are never empty"));
+            reply_elem(out, set.random(rng.next()).expect("not empty"));
         }
         return;
     }
@@ -350,7 +353,7 @@ fn srandmember(ctx: &mut ExecCtx, a: &[Bytes]) {
         let mut seen = HashSet::with_capacity(n);
         let mut picked = Vec::with_capacity(n);
         while picked.len() < n {
-            let e = set.random(rng.next()).expect("sets are never empty");
+            let e = set.random(rng.next()).expect("not empty");
             if seen.insert(e) {
                 picked.push(e);
             }

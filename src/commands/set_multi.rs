@@ -2,11 +2,14 @@
 //! SMOVE (`t_set.c`).
 //!
 //! Each runs as one shard command when all its keys live on one shard, and otherwise at
-//! the coordinator: [`gather::fetch`] brings copies of the source sets (one message per
-//! owner shard), the result is computed there, and [`gather::store`] writes it at the
-//! destination's shard. Both paths share the computation below, so they give the same
-//! replies and the same encodings. The cross-shard path is not atomic: other clients'
-//! commands may run between its steps (the atomic cross-shard issue will close that).
+//! the coordinator, which computes the result from what the owner shards send and
+//! replies it or writes it at the destination's shard ([`gather::store`]). A union needs
+//! every member: [`gather::fetch`] copies the source sets (one message per owner shard).
+//! An intersection or a difference copies only one set (the smallest, the first) and lets
+//! the shards of the other keys filter its members ([`inter_across`], [`diff_across`]).
+//! Both paths build results the same way, so they give the same replies and encodings.
+//! The cross-shard path is not atomic: other clients' commands may run between its steps
+//! (the atomic cross-shard issue will close that).
 //!
 //! Encodings follow Redis: a result set starts as an empty intset and members are added
 //! one by one (`createIntsetObject` + `setTypeAdd`), so it is an intset exactly when
@@ -185,26 +188,209 @@ fn run_op(ctx: &mut ExecCtx, a: &[Bytes], op: Op, store: bool) {
     ctx.out.int(n as i64);
 }
 
-/// The coordinator form: fetch copies of the sources, compute here, store at the
-/// destination's shard.
+/// The coordinator form: compute the result here from what the owner shards send,
+/// reply it or store it at the destination's shard.
 async fn run_op_across(c: &mut Client, a: Vec<Bytes>, op: Op, store: bool) {
     let shard = c.shard.clone();
     let db = c.db;
     let keys = if store { &a[2..] } else { &a[1..] };
-    let owned = match gather::fetch(&shard, db, keys, gather::copy_of::<Set>).await {
-        Ok(s) => s,
-        Err(WrongType) => return c.reply().error(errors::WRONGTYPE),
-    };
-    let sets: Vec<Option<&Set>> = owned.iter().map(Option::as_ref).collect();
     let max = gather::limits(&shard).set_max_intset_entries;
-    let repeats = first_repeats(keys, &sets);
+    let result = match op {
+        Op::Inter => {
+            let common = match inter_across(&shard, db, keys, 0).await {
+                Ok(c) => c,
+                Err(WrongType) => return c.reply().error(errors::WRONGTYPE),
+            };
+            if !store {
+                let mut out = c.reply();
+                out.set(common.len());
+                return common.iter().for_each(|m| out.bulk(m));
+            }
+            let mut result = Set::new();
+            for m in &common {
+                result.add(m, max);
+            }
+            result
+        }
+        Op::Diff => match diff_across(&shard, db, keys, max).await {
+            Ok(r) => r,
+            Err(WrongType) => return c.reply().error(errors::WRONGTYPE),
+        },
+        Op::Union => {
+            // Every member of every set is in the result: copy them all.
+            let owned = match gather::fetch(&shard, db, keys, gather::copy_of::<Set>).await {
+                Ok(s) => s,
+                Err(WrongType) => return c.reply().error(errors::WRONGTYPE),
+            };
+            let sets: Vec<Option<&Set>> = owned.iter().map(Option::as_ref).collect();
+            build(op, &sets, false, max)
+        }
+    };
     if !store {
-        return reply_op(&mut c.reply(), op, &sets, repeats, max);
+        return reply_set(&mut c.reply(), result.len(), result.iter());
     }
-    let result = build(op, &sets, repeats, max);
     let n = result.len();
     gather::store(&shard, db, a[1].clone(), result, n).await;
     c.reply().int(n as i64);
+}
+
+/// Which candidates a filtering shard keeps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Members of every one of its sets (a missing key keeps nothing): intersections.
+    InAll,
+    /// Members of none of its sets (a missing key is an empty set): differences.
+    InNone,
+}
+
+/// Step 1 of the cross-shard intersection and difference: every owner shard type-checks
+/// its keys and reports their sizes (None: missing), counting hits and misses as Redis's
+/// lookups do.
+async fn sizes_across(
+    shard: &ShardCtx,
+    db: usize,
+    keys: &[Bytes],
+) -> Result<Vec<Option<usize>>, WrongType> {
+    let size_of: gather::Pick<usize> = |o| match o {
+        Object::Set(s) => Some(s.len()),
+        _ => None,
+    };
+    gather::fetch(shard, db, keys, size_of).await
+}
+
+/// Step 2: the members of the set at `key`, copied from its shard in its order (Redis
+/// walks this set too, so replies come in Redis's order: ascending for an intset). Not
+/// counted as a lookup (step 1 counted it).
+async fn members_across(shard: &ShardCtx, db: usize, key: Bytes) -> Vec<Vec<u8>> {
+    shard
+        .run_on(key_shard(&key, shard.nshards), move |s: &ShardCtx| {
+            let mut ks = s.keyspace.borrow_mut();
+            match ks.dbs[db].get(&key, unix_ms()).map(|e| e.value()) {
+                Some(ValueRef::Obj(Object::Set(set))) => set.iter().map(Elem::to_vec).collect(),
+                _ => Vec::new(),
+            }
+        })
+        .await
+}
+
+/// Step 3: the shards owning `keys` filter `candidates` (one message per shard, all in
+/// flight at once); returns which candidates every shard kept.
+async fn filter_across(
+    shard: &ShardCtx,
+    db: usize,
+    candidates: &std::sync::Arc<Vec<Vec<u8>>>,
+    keys: &[Bytes],
+    keep: Keep,
+) -> Vec<bool> {
+    let mut parts: Vec<(usize, Vec<Bytes>)> = Vec::new();
+    for k in keys {
+        let owner = key_shard(k, shard.nshards);
+        match parts.iter_mut().find(|(o, _)| *o == owner) {
+            Some((_, ks)) => ks.push(k.clone()),
+            None => parts.push((owner, vec![k.clone()])),
+        }
+    }
+    let calls = parts.into_iter().map(|(owner, mine)| {
+        let candidates = candidates.clone();
+        shard.run_on(owner, move |s: &ShardCtx| {
+            let now = unix_ms();
+            let mut ks = s.keyspace.borrow_mut();
+            let d = &mut ks.dbs[db];
+            let mut kept = vec![true; candidates.len()];
+            for k in &mine {
+                let Some(ValueRef::Obj(Object::Set(set))) = d.get(k, now).map(|e| e.value()) else {
+                    if keep == Keep::InAll {
+                        return vec![false; candidates.len()];
+                    }
+                    continue;
+                };
+                for (m, kept) in candidates.iter().zip(kept.iter_mut()) {
+                    *kept = *kept && (set.contains(m) == (keep == Keep::InAll));
+                }
+            }
+            kept
+        })
+    });
+    let masks = gather::join_all(calls.collect()).await;
+    (0..candidates.len())
+        .map(|i| masks.iter().all(|m| m[i]))
+        .collect()
+}
+
+/// The members common to the sets at `keys` (at most `limit` of them, 0: all), across
+/// shards, copying only the smallest set: sizes, then the smallest set's members, then
+/// the shards of the other keys filter them. Not atomic: a set changed between the steps
+/// is seen as it is at each step.
+async fn inter_across(
+    shard: &ShardCtx,
+    db: usize,
+    keys: &[Bytes],
+    limit: usize,
+) -> Result<Vec<Vec<u8>>, WrongType> {
+    let sizes = sizes_across(shard, db, keys).await?;
+    let Some(sizes) = sizes.into_iter().collect::<Option<Vec<usize>>>() else {
+        return Ok(Vec::new());
+    };
+    let smallest = (0..keys.len()).min_by_key(|&i| sizes[i]).expect("a key");
+    let candidates = members_across(shard, db, keys[smallest].clone()).await;
+    // A repeat of the smallest key keeps everything.
+    let others: Vec<Bytes> = keys
+        .iter()
+        .filter(|k| **k != keys[smallest])
+        .cloned()
+        .collect();
+    let candidates = std::sync::Arc::new(candidates);
+    let kept = filter_across(shard, db, &candidates, &others, Keep::InAll).await;
+    let limit = if limit == 0 { usize::MAX } else { limit };
+    Ok(candidates
+        .iter()
+        .zip(kept)
+        .filter(|(_, k)| *k)
+        .map(|(m, _)| m.clone())
+        .take(limit)
+        .collect())
+}
+
+/// SDIFF across shards, copying only the first set: sizes, the first set's members, then
+/// the shards of the other keys drop the ones they hold. The result is built as Redis's
+/// chosen algorithm builds it (the choice shows in the encoding), from the sizes.
+async fn diff_across(
+    shard: &ShardCtx,
+    db: usize,
+    keys: &[Bytes],
+    max_intset: usize,
+) -> Result<Set, WrongType> {
+    let sizes = sizes_across(shard, db, keys).await?;
+    let mut out = Set::new();
+    let Some(first_len) = sizes[0] else {
+        return Ok(out);
+    };
+    if keys[1..].contains(&keys[0]) {
+        return Ok(out);
+    }
+    let candidates = std::sync::Arc::new(members_across(shard, db, keys[0].clone()).await);
+    let kept = filter_across(shard, db, &candidates, &keys[1..], Keep::InNone).await;
+    let present = sizes.iter().flatten();
+    let algo_one_work = present.clone().count() * first_len / 2;
+    let algo_two_work: usize = present.sum();
+    if algo_one_work <= algo_two_work {
+        for (m, k) in candidates.iter().zip(&kept) {
+            if *k {
+                out.add(m, max_intset);
+            }
+        }
+    } else {
+        // Algorithm 2: add the whole first set, then remove what the others hold.
+        for m in candidates.iter() {
+            out.add(m, max_intset);
+        }
+        for (m, k) in candidates.iter().zip(&kept) {
+            if !*k {
+                out.remove(m);
+            }
+        }
+    }
+    Ok(out)
 }
 
 pub(super) fn sinter(ctx: &mut ExecCtx, a: &[Bytes]) {
@@ -295,12 +481,9 @@ pub(super) fn sintercard(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                     })
                     .await
             }
-            None => gather::fetch(&shard, db, &keys, gather::copy_of::<Set>)
+            None => inter_across(&shard, db, &keys, limit)
                 .await
-                .map(|owned| {
-                    let sets: Vec<Option<&Set>> = owned.iter().map(Option::as_ref).collect();
-                    card(&sets, limit)
-                }),
+                .map(|common| common.len()),
         };
         match n {
             Ok(n) => c.reply().int(n as i64),

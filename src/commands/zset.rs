@@ -1,6 +1,7 @@
-//! The sorted-set family (`t_zset.c`): the command table, score parsing, and the
-//! single-member commands (ZADD, ZINCRBY, ZREM, ZSCORE, ZRANK, pops, ZRANDMEMBER, ZSCAN).
-//! Ranges live in [`super::zset_range`], multi-key operations in [`super::zset_multi`].
+//! The sorted-set family (`t_zset.c`): the command table and the
+//! single-member commands (ZADD, ZINCRBY, ZREM, ZSCORE, ZRANK, pops). Ranges and score
+//! parsing live in [`super::zset_range`], ZRANDMEMBER/ZSCAN in [`super::zset_scan`],
+//! multi-key operations in [`super::zset_multi`].
 //!
 //! ZMPOP and the ZUNION/ZINTER/ZDIFF family take their keys after a `numkeys` argument
 //! (Redis's "movablekeys"), which the fixed key ranges of the table cannot describe, so
@@ -11,11 +12,12 @@ use bytes::Bytes;
 
 use super::flag::*;
 use super::typed::{self, WrongType};
-use super::{args, errors, zset_multi as multi, zset_range as range};
+use super::zset_range::parse_score;
+use super::{args, errors, zset_multi as multi, zset_range as range, zset_scan as scan};
 use super::{CommandSpec, ExecCtx, KeyRange, Run};
-use crate::protocol::{format_double, Reply};
+use crate::protocol::Reply;
 use crate::storage::zset::ZSet;
-use crate::storage::{EncodingLimits, Keyspace, POS_END};
+use crate::storage::{EncodingLimits, Keyspace};
 
 const fn spec(name: &'static str, arity: i32, flags: u32, keys: KeyRange, run: Run) -> CommandSpec {
     CommandSpec {
@@ -51,8 +53,14 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec("zpopmin", -2, WF, ONE, Run::Shard(zpopmin)),
     spec("zpopmax", -2, WF, ONE, Run::Shard(zpopmax)),
     spec("zmpop", -4, WRITE | MOV, NONE, Run::Coord(multi::ZMPOP)),
-    spec("zrandmember", -2, READONLY, ONE, Run::Shard(zrandmember)),
-    spec("zscan", -3, READONLY, ONE, Run::Shard(zscan)),
+    spec(
+        "zrandmember",
+        -2,
+        READONLY,
+        ONE,
+        Run::Shard(scan::zrandmember),
+    ),
+    spec("zscan", -3, READONLY, ONE, Run::Shard(scan::zscan)),
     spec("zrange", -4, READONLY, ONE, Run::Shard(range::zrange)),
     spec(
         "zrangestore",
@@ -159,122 +167,6 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 pub(super) const NAN_RESULT: &str = "ERR resulting score is not a number (NaN)";
-
-/// C's `strtod` over the whole argument: leading white space skipped, decimal or hex
-/// digits, `inf`/`infinity`/`nan` in any case. Returns the value and whether it was out of
-/// range (`ERANGE`: overflow, or underflow to zero). `None` when the text is not entirely
-/// consumed. An empty string is 0, as strtod's "nothing parsed" leaves nothing behind.
-pub(super) fn strtod(arg: &[u8]) -> Option<(f64, bool)> {
-    if arg.is_empty() {
-        return Some((0.0, false));
-    }
-    let start = arg
-        .iter()
-        .position(|c| !matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))?;
-    let s = &arg[start..];
-    let (neg, body) = match s[0] {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let lower = body.to_ascii_lowercase();
-    let sign = if neg { -1.0 } else { 1.0 };
-    if lower == b"inf" || lower == b"infinity" {
-        return Some((sign * f64::INFINITY, false));
-    }
-    if lower == b"nan" || (lower.starts_with(b"nan(") && lower.ends_with(b")")) {
-        return Some((f64::NAN, false));
-    }
-    if lower.starts_with(b"0x") {
-        return hex_float(&lower[2..]).map(|(v, erange)| (sign * v, erange));
-    }
-    // Decimal: digits [. digits] [e [sign] digits], at least one mantissa digit.
-    let mut i = 0;
-    let digits = |i: &mut usize| {
-        let from = *i;
-        while *i < body.len() && body[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i - from
-    };
-    let mut mantissa_digits = digits(&mut i);
-    let int_end = i;
-    if i < body.len() && body[i] == b'.' {
-        i += 1;
-        mantissa_digits += digits(&mut i);
-    }
-    if mantissa_digits == 0 {
-        return None;
-    }
-    let mantissa_end = i;
-    if i < body.len() && (body[i] == b'e' || body[i] == b'E') {
-        i += 1;
-        if i < body.len() && (body[i] == b'+' || body[i] == b'-') {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return None;
-        }
-    }
-    if i != body.len() {
-        return None;
-    }
-    let _ = int_end;
-    let v: f64 = std::str::from_utf8(body).ok()?.parse().ok()?;
-    let nonzero = body[..mantissa_end]
-        .iter()
-        .any(|c| (b'1'..=b'9').contains(c));
-    let erange = v.is_infinite() || (v == 0.0 && nonzero);
-    Some((sign * v, erange))
-}
-
-/// The part of a hex float after "0x": hex digits, an optional point, an optional
-/// binary exponent `p[sign]digits`.
-fn hex_float(s: &[u8]) -> Option<(f64, bool)> {
-    let mut v = 0.0f64;
-    let mut i = 0;
-    let mut n = 0;
-    let mut scale = 0i64;
-    while i < s.len() && s[i].is_ascii_hexdigit() {
-        v = v * 16.0 + (s[i] as char).to_digit(16)? as f64;
-        i += 1;
-        n += 1;
-    }
-    if i < s.len() && s[i] == b'.' {
-        i += 1;
-        while i < s.len() && s[i].is_ascii_hexdigit() {
-            v = v * 16.0 + (s[i] as char).to_digit(16)? as f64;
-            scale -= 4;
-            i += 1;
-            n += 1;
-        }
-    }
-    if n == 0 {
-        return None;
-    }
-    if i < s.len() && s[i] == b'p' {
-        let e: i64 = std::str::from_utf8(&s[i + 1..]).ok()?.parse().ok()?;
-        scale = scale.saturating_add(e);
-        i = s.len();
-    }
-    if i != s.len() {
-        return None;
-    }
-    let v = v * 2f64.powi(scale.clamp(-2000, 2000) as i32);
-    Some((v, v.is_infinite()))
-}
-
-/// A score or weight argument, as Redis's `getDoubleFromObject`: no leading space, the
-/// whole text, in range, not NaN.
-pub(super) fn parse_score(arg: &[u8]) -> Option<f64> {
-    if arg.is_empty() || arg[0].is_ascii_whitespace() || arg[0] == 0x0b {
-        return None;
-    }
-    match strtod(arg)? {
-        (v, false) if !v.is_nan() => Some(v),
-        _ => None,
-    }
-}
 
 /// A `getPositiveLongFromObjectOrReply` argument.
 fn positive(arg: &[u8]) -> Result<i64, &'static str> {
@@ -719,204 +611,4 @@ pub fn zmpop(ctx: &mut ExecCtx, a: &[Bytes]) {
         }
     }
     ctx.out.null_array();
-}
-
-pub fn zrandmember(ctx: &mut ExecCtx, a: &[Bytes]) {
-    if a.len() < 3 {
-        let r = ctx.ks.random();
-        let z = match read(ctx.ks, ctx.db, ctx.now_ms, &mut ctx.out, &a[1]) {
-            Err(()) => return,
-            Ok(None) => return ctx.out.null(),
-            Ok(Some(z)) => z,
-        };
-        let (m, _) = z.get((r % z.len() as u64) as usize).expect("non-empty set");
-        return ctx.out.bulk(m);
-    }
-    let l = match args::int(&a[2]) {
-        None => return ctx.out.error(errors::NOT_INTEGER),
-        Some(i64::MIN) => return ctx.out.error(
-            "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-        ),
-        Some(l) => l,
-    };
-    if a.len() > 4 || (a.len() == 4 && !args::eq(&a[3], "withscores")) {
-        return ctx.out.error(errors::SYNTAX);
-    }
-    let withscores = a.len() == 4;
-    if withscores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
-        return ctx.out.error("ERR value is out of range");
-    }
-    let mut rng = ctx.ks.random();
-    let z = match read(ctx.ks, ctx.db, ctx.now_ms, &mut ctx.out, &a[1]) {
-        Err(()) => return,
-        Ok(None) => return ctx.out.array(0),
-        Ok(Some(z)) => z,
-    };
-    let count = l.unsigned_abs();
-    if count == 0 {
-        return ctx.out.array(0);
-    }
-    let nested = withscores && ctx.out.resp3;
-    let size = z.len() as u64;
-    let out = &mut ctx.out;
-    let header = |out: &mut Reply, n: u64| {
-        out.array(if withscores && !out.resp3 { 2 * n } else { n } as usize)
-    };
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    };
-    let emit = |out: &mut Reply, m: &[u8], s: f64| {
-        if withscores {
-            pair(out, m, s, nested)
-        } else {
-            out.bulk(m)
-        }
-    };
-    if l < 0 || count == 1 {
-        // With repetition (or a single pick): independent samples, in random order.
-        header(out, count);
-        for _ in 0..count {
-            let (m, s) = z.get((next() % size) as usize).expect("rank in range");
-            emit(out, m, s);
-        }
-    } else if count >= size {
-        // The whole set, greatest first (Redis's set-operation iterator walks backwards).
-        header(out, size);
-        z.visit(0, true, |m, s| {
-            emit(out, m, s);
-            true
-        });
-    } else {
-        // Distinct picks: a partial Fisher-Yates shuffle of the ranks.
-        let mut ranks: Vec<u32> = (0..size as u32).collect();
-        for i in 0..count as usize {
-            let j = i + (next() % (size - i as u64)) as usize;
-            ranks.swap(i, j);
-        }
-        header(out, count);
-        for &r in &ranks[..count as usize] {
-            let (m, s) = z.get(r as usize).expect("rank in range");
-            emit(out, m, s);
-        }
-    }
-}
-
-/// Redis's `parseScanCursorOrReply` (strtoul): optional sign, decimal digits, nothing
-/// else; "" is 0 and "-n" wraps around.
-fn parse_cursor(s: &[u8]) -> Option<u64> {
-    let (neg, digits) = match s.first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if digits.is_empty() {
-        return s.is_empty().then_some(0);
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
-pub fn zscan(ctx: &mut ExecCtx, a: &[Bytes]) {
-    let Some(cursor) = parse_cursor(&a[2]) else {
-        return ctx.out.error("ERR invalid cursor");
-    };
-    let z = match read(ctx.ks, ctx.db, ctx.now_ms, &mut ctx.out, &a[1]) {
-        Err(()) => return,
-        Ok(None) => {
-            ctx.out.array(2);
-            ctx.out.bulk(b"0");
-            return ctx.out.array(0);
-        }
-        Ok(Some(z)) => z,
-    };
-    let mut count = 10usize;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < a.len() {
-        let more = i + 1 < a.len();
-        if args::eq(&a[i], "count") && more {
-            match args::int(&a[i + 1]) {
-                None => return ctx.out.error(errors::NOT_INTEGER),
-                Some(n) if n < 1 => return ctx.out.error(errors::SYNTAX),
-                Some(n) => count = n as usize,
-            }
-        } else if args::eq(&a[i], "match") && more {
-            pattern = Some(&a[i + 1][..]).filter(|p| *p != b"*");
-        } else {
-            return ctx.out.error(errors::SYNTAX);
-        }
-        i += 2;
-    }
-    let mut found: Vec<(&[u8], f64)> = Vec::new();
-    let mut pos = if cursor >= POS_END { POS_END } else { cursor };
-    if z.is_compact() {
-        z.visit(0, false, |m, s| {
-            found.push((m, s));
-            true
-        });
-        pos = POS_END;
-    } else {
-        // Like Redis, COUNT bounds the reply's elements (two per member) and the walk
-        // gives up after about 10x COUNT steps.
-        let mut steps = 0;
-        while pos < POS_END && found.len() * 2 < count && steps < count * 10 {
-            pos = z.scan(pos, |m, s| found.push((m, s)));
-            steps += 1;
-        }
-    }
-    if let Some(p) = pattern {
-        found.retain(|(m, _)| super::glob::matches(p, m, false));
-    }
-    let out = &mut ctx.out;
-    out.array(2);
-    out.bulk(
-        if pos >= POS_END {
-            "0".to_string()
-        } else {
-            pos.to_string()
-        }
-        .as_bytes(),
-    );
-    out.array(found.len() * 2);
-    for (m, s) in found {
-        out.bulk(m);
-        out.bulk(format_double(s).as_bytes());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn strtod_like_c() {
-        assert_eq!(strtod(b"1.5"), Some((1.5, false)));
-        assert_eq!(strtod(b" 2"), Some((2.0, false)));
-        assert_eq!(strtod(b""), Some((0.0, false)));
-        assert_eq!(strtod(b"  "), None);
-        assert_eq!(strtod(b"1e"), None);
-        assert_eq!(strtod(b"2 "), None);
-        assert_eq!(strtod(b"-InF"), Some((f64::NEG_INFINITY, false)));
-        assert_eq!(strtod(b"1e400"), Some((f64::INFINITY, true)));
-        assert_eq!(strtod(b"1e-400").map(|r| r.1), Some(true));
-        assert_eq!(strtod(b"0x10"), Some((16.0, false)));
-        assert_eq!(strtod(b".5"), Some((0.5, false)));
-        assert_eq!(strtod(b"5."), Some((5.0, false)));
-        assert_eq!(strtod(b"."), None);
-        assert!(strtod(b"nan").unwrap().0.is_nan());
-        assert_eq!(parse_score(b" 1"), None);
-        assert_eq!(parse_score(b""), None);
-        assert_eq!(parse_score(b"nan"), None);
-        assert_eq!(parse_score(b"1e400"), None);
-        assert_eq!(parse_score(b"+inf"), Some(f64::INFINITY));
-    }
 }

@@ -3,10 +3,12 @@
 //!
 //! ZMPOP and the ZUNION family name their keys after `numkeys` (Redis's movablekeys), so
 //! the table runs them here, at the coordinator: when every key is on one shard the shard
-//! function runs there (one message, atomic); otherwise the coordinator reads each source
-//! from its owner, computes, and stores at the destination's owner. The cross-shard path is
-//! not atomic: it is correct when nothing else writes those keys meanwhile (the atomic
-//! cross-shard issue replaces the read/compute/store steps).
+//! function runs there (one message, atomic); otherwise the coordinator copies the sources
+//! from their owners ([`gather::fetch`], one message per shard), computes, and stores at the
+//! destination's owner ([`gather::store`]). ZMPOP across shards tries the keys in order,
+//! one message each, until one pops. The cross-shard paths are not atomic: they are
+//! correct when nothing else writes those keys meanwhile (the atomic cross-shard issue
+//! replaces the read/compute/store steps).
 //!
 //! Sources may be sorted sets or sets (every set member scores 1), as in `t_zset.c`.
 
@@ -15,9 +17,10 @@ use std::borrow::Cow;
 use ahash::{AHashMap, AHashSet};
 use bytes::{Bytes, BytesMut};
 
-use super::zset::{pair, parse_mpop, parse_score, pop_from, PopFrom, PopShape};
-use super::zset_range::{parse_rangestore, rangestore_pairs};
-use super::{args, errors, typed, CoordFn, ExecCtx, ShardFn};
+use super::zset::{pair, parse_mpop, pop_from, PopFrom, PopShape};
+use super::zset_range::parse_score;
+use super::zset_range::{parse_rangestore, rangestore_pairs, rangestore_set};
+use super::{args, errors, gather, typed, CoordFn, ExecCtx, ShardFn};
 use crate::protocol::Reply;
 use crate::server::client::Client;
 use crate::server::shard::unix_ms;
@@ -69,33 +72,12 @@ fn set_members(s: &Set) -> AHashSet<Vec<u8>> {
     all
 }
 
-/// A source as read on its shard (for the coordinator).
-pub(super) enum Fetched {
-    Missing,
-    Z(ZSet),
-    Set(AHashSet<Vec<u8>>),
-    WrongType,
-}
-
-/// Reads one source like `lookupKeyRead` (hit/miss counted) and checks its type.
-fn fetch(ks: &mut Keyspace, db: usize, key: &[u8], now: u64) -> Fetched {
-    let found = match ks.dbs[db].get(key, now) {
-        None => None,
-        Some(e) => Some(match e.value() {
-            ValueRef::Obj(Object::ZSet(z)) => Fetched::Z(z.clone()),
-            ValueRef::Obj(Object::Set(s)) => Fetched::Set(set_members(s)),
-            _ => Fetched::WrongType,
-        }),
-    };
-    match found {
-        None => {
-            ks.misses += 1;
-            Fetched::Missing
-        }
-        Some(f) => {
-            ks.hits += 1;
-            f
-        }
+/// The copy of a source the coordinator takes from its shard ([`gather::fetch`]).
+fn pick_source(o: &Object) -> Option<Input<'static>> {
+    match o {
+        Object::ZSet(z) => Some(Input::Z(Cow::Owned(z.clone()))),
+        Object::Set(s) => Some(Input::Set(set_members(s))),
+        _ => None,
     }
 }
 
@@ -481,31 +463,17 @@ async fn setop_coord(c: &mut Client, a: Vec<Bytes>, base: SetOp, f: ShardFn) {
     if let Some(shard) = common_shard(c, &keys) {
         return exec_on(c, shard, f, a).await;
     }
-    let (db, n) = (c.db, c.shard.nshards);
-    let mut fetched = Vec::with_capacity(sources.len());
-    for key in sources.iter().cloned() {
-        let got = c
-            .shard
-            .run_on(key_shard(&key, n), move |s| {
-                fetch(&mut s.keyspace.borrow_mut(), db, &key, unix_ms())
-            })
-            .await;
-        if matches!(got, Fetched::WrongType) {
-            return c.reply().error(errors::WRONGTYPE);
-        }
-        fetched.push(got);
-    }
+    let fetched = match gather::fetch(&c.shard, c.db, &sources, pick_source).await {
+        Ok(f) => f,
+        Err(typed::WrongType) => return c.reply().error(errors::WRONGTYPE),
+    };
     let o = match parse_opts(&sop, &a, sources.len()) {
         Ok(o) => o,
         Err(e) => return c.reply().error(e),
     };
     let srcs: Vec<Input> = fetched
         .into_iter()
-        .map(|f| match f {
-            Fetched::Z(z) => Input::Z(Cow::Owned(z)),
-            Fetched::Set(s) => Input::Set(s),
-            _ => Input::Missing,
-        })
+        .map(|f| f.unwrap_or(Input::Missing))
         .collect();
     let result = compute(sop.op, &srcs, &o);
     let mut stored = None;
@@ -515,24 +483,12 @@ async fn setop_coord(c: &mut Client, a: Vec<Bytes>, base: SetOp, f: ShardFn) {
     }
 }
 
-/// Stores computed pairs at `dst` on its shard (deleting it when there are none), encoded
-/// by that shard's limits (`zsetConvertToListpackIfNeeded`).
+/// Stores computed pairs at `dst` on its shard (deleting it when there are none), in the
+/// encoding their size calls for (`zsetConvertToListpackIfNeeded`).
 async fn store_at(c: &mut Client, dst: Bytes, pairs: Pairs) {
-    let db = c.db;
-    c.shard
-        .run_on(key_shard(&dst, c.shard.nshards), move |s| {
-            let limits = s.config().encoding;
-            let mut ks = s.keyspace.borrow_mut();
-            let n = pairs.len();
-            typed::store(
-                &mut ks.dbs[db],
-                &dst,
-                unix_ms(),
-                ZSet::from_pairs(pairs, &limits),
-                n,
-            );
-        })
-        .await;
+    let n = pairs.len();
+    let z = ZSet::from_pairs(pairs, &gather::limits(&c.shard));
+    gather::store(&c.shard, c.db, dst, z, n).await;
 }
 
 pub const ZRANGESTORE_ACROSS: CoordFn = zrangestore_coord;
@@ -543,14 +499,16 @@ fn zrangestore_coord(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
             Ok(q) => q,
             Err(e) => return c.reply().error(e),
         };
-        let (db, src) = (c.db, a[2].clone());
+        let (db, src, query) = (c.db, a[2].clone(), q.clone());
+        // The range is taken on the source's shard; only the selected pairs travel.
         let got = c
             .shard
             .run_on(key_shard(&src, c.shard.nshards), move |s| {
-                match fetch(&mut s.keyspace.borrow_mut(), db, &src, unix_ms()) {
-                    Fetched::Z(z) => Ok(Some(rangestore_pairs(&z, &q))),
-                    Fetched::Missing => Ok(None),
-                    _ => Err(()),
+                let mut ks = s.keyspace.borrow_mut();
+                match typed::read::<ZSet>(&mut ks, db, &src, unix_ms()) {
+                    Ok(Some(z)) => Ok(Some(rangestore_pairs(z, &query))),
+                    Ok(None) => Ok(None),
+                    Err(_) => Err(()),
                 }
             })
             .await;
@@ -559,7 +517,8 @@ fn zrangestore_coord(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
             Ok(p) => p.unwrap_or_default(),
         };
         let n = pairs.len();
-        store_at(c, a[1].clone(), pairs).await;
+        let z = rangestore_set(pairs, &q, &gather::limits(&c.shard));
+        gather::store(&c.shard, c.db, a[1].clone(), z, n).await;
         c.reply().int(n as i64);
     })
 }

@@ -9,10 +9,11 @@
 
 use bytes::Bytes;
 
-use super::zset::{pair, read, strtod};
+use super::zset::{pair, read};
 use super::{args, errors, ExecCtx};
 use crate::protocol::Reply;
 use crate::storage::zset::ZSet;
+use crate::storage::EncodingLimits;
 
 pub(super) const NOT_FLOAT_RANGE: &str = "ERR min or max is not a float";
 pub(super) const NOT_LEX_RANGE: &str = "ERR min or max not valid string range item";
@@ -369,6 +370,27 @@ pub(super) fn rangestore_pairs(z: &ZSet, q: &RangeQuery) -> Vec<(Vec<u8>, f64)> 
         .collect()
 }
 
+/// The set ZRANGESTORE stores, built as Redis builds it: a `skiplist` from the start for a
+/// rank range longer than `zset-max-listpack-entries`, otherwise a listpack filled in reply
+/// order that converts when it outgrows the limits (so which members went through the
+/// listpack, where -0 reads back as 0, matches too).
+pub(super) fn rangestore_set(
+    pairs: Vec<(Vec<u8>, f64)>,
+    q: &RangeQuery,
+    limits: &EncodingLimits,
+) -> ZSet {
+    let mut z =
+        if matches!(q.spec, Spec::Rank(..)) && pairs.len() > limits.zset_max_listpack_entries {
+            ZSet::skiplist()
+        } else {
+            ZSet::default()
+        };
+    for (m, s) in &pairs {
+        z.insert(m, *s, limits);
+    }
+    z
+}
+
 /// ZRANGESTORE with both keys on this shard.
 pub fn zrangestore(ctx: &mut ExecCtx, a: &[Bytes]) {
     let q = match parse_rangestore(a) {
@@ -383,7 +405,8 @@ pub fn zrangestore(ctx: &mut ExecCtx, a: &[Bytes]) {
     let n = pairs.len();
     let limits = ctx.ks.limits;
     let now = ctx.now_ms;
-    super::typed::store(ctx.db(), &a[1], now, ZSet::from_pairs(pairs, &limits), n);
+    let z = rangestore_set(pairs, &q, &limits);
+    super::typed::store(ctx.db(), &a[1], now, z, n);
     ctx.out.int(n as i64);
 }
 
@@ -489,6 +512,122 @@ pub fn zremrangebylex(ctx: &mut ExecCtx, a: &[Bytes]) {
     })
 }
 
+/// C's `strtod` over the whole argument: leading white space skipped, decimal or hex
+/// digits, `inf`/`infinity`/`nan` in any case. Returns the value and whether it was out of
+/// range (`ERANGE`: overflow, or underflow to zero). `None` when the text is not entirely
+/// consumed. An empty string is 0, as strtod's "nothing parsed" leaves nothing behind.
+pub(super) fn strtod(arg: &[u8]) -> Option<(f64, bool)> {
+    if arg.is_empty() {
+        return Some((0.0, false));
+    }
+    let start = arg
+        .iter()
+        .position(|c| !matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))?;
+    let s = &arg[start..];
+    let (neg, body) = match s[0] {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = body.to_ascii_lowercase();
+    let sign = if neg { -1.0 } else { 1.0 };
+    if lower == b"inf" || lower == b"infinity" {
+        return Some((sign * f64::INFINITY, false));
+    }
+    if lower == b"nan" || (lower.starts_with(b"nan(") && lower.ends_with(b")")) {
+        return Some((f64::NAN, false));
+    }
+    if lower.starts_with(b"0x") {
+        return hex_float(&lower[2..]).map(|(v, erange)| (sign * v, erange));
+    }
+    // Decimal: digits [. digits] [e [sign] digits], at least one mantissa digit.
+    let mut i = 0;
+    let digits = |i: &mut usize| {
+        let from = *i;
+        while *i < body.len() && body[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - from
+    };
+    let mut mantissa_digits = digits(&mut i);
+    let int_end = i;
+    if i < body.len() && body[i] == b'.' {
+        i += 1;
+        mantissa_digits += digits(&mut i);
+    }
+    if mantissa_digits == 0 {
+        return None;
+    }
+    let mantissa_end = i;
+    if i < body.len() && (body[i] == b'e' || body[i] == b'E') {
+        i += 1;
+        if i < body.len() && (body[i] == b'+' || body[i] == b'-') {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return None;
+        }
+    }
+    if i != body.len() {
+        return None;
+    }
+    let _ = int_end;
+    let v: f64 = std::str::from_utf8(body).ok()?.parse().ok()?;
+    let nonzero = body[..mantissa_end]
+        .iter()
+        .any(|c| (b'1'..=b'9').contains(c));
+    let erange = v.is_infinite() || (v == 0.0 && nonzero);
+    Some((sign * v, erange))
+}
+
+/// The part of a hex float after "0x": hex digits, an optional point, an optional
+/// binary exponent `p[sign]digits`.
+fn hex_float(s: &[u8]) -> Option<(f64, bool)> {
+    let mut v = 0.0f64;
+    let mut i = 0;
+    let mut n = 0;
+    let mut scale = 0i64;
+    while i < s.len() && s[i].is_ascii_hexdigit() {
+        v = v * 16.0 + (s[i] as char).to_digit(16)? as f64;
+        i += 1;
+        n += 1;
+    }
+    if i < s.len() && s[i] == b'.' {
+        i += 1;
+        while i < s.len() && s[i].is_ascii_hexdigit() {
+            v = v * 16.0 + (s[i] as char).to_digit(16)? as f64;
+            scale -= 4;
+            i += 1;
+            n += 1;
+        }
+    }
+    if n == 0 {
+        return None;
+    }
+    if i < s.len() && s[i] == b'p' {
+        let e: i64 = std::str::from_utf8(&s[i + 1..]).ok()?.parse().ok()?;
+        scale = scale.saturating_add(e);
+        i = s.len();
+    }
+    if i != s.len() {
+        return None;
+    }
+    let v = v * 2f64.powi(scale.clamp(-2000, 2000) as i32);
+    Some((v, v.is_infinite()))
+}
+
+/// A score or weight argument, as Redis's `getDoubleFromObject`: no leading space, the
+/// whole text, in range, not NaN.
+pub(super) fn parse_score(arg: &[u8]) -> Option<f64> {
+    if arg.is_empty() || arg[0].is_ascii_whitespace() || arg[0] == 0x0b {
+        return None;
+    }
+    match strtod(arg)? {
+        (v, false) if !v.is_nan() => Some(v),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -507,5 +646,28 @@ mod tests {
         assert_eq!(rank_span(5, -2, -1), Some((3, 4)));
         assert_eq!(rank_span(5, 3, 1), None);
         assert_eq!(rank_span(5, -100, 100), Some((0, 4)));
+    }
+
+    #[test]
+    fn strtod_like_c() {
+        assert_eq!(strtod(b"1.5"), Some((1.5, false)));
+        assert_eq!(strtod(b" 2"), Some((2.0, false)));
+        assert_eq!(strtod(b""), Some((0.0, false)));
+        assert_eq!(strtod(b"  "), None);
+        assert_eq!(strtod(b"1e"), None);
+        assert_eq!(strtod(b"2 "), None);
+        assert_eq!(strtod(b"-InF"), Some((f64::NEG_INFINITY, false)));
+        assert_eq!(strtod(b"1e400"), Some((f64::INFINITY, true)));
+        assert_eq!(strtod(b"1e-400").map(|r| r.1), Some(true));
+        assert_eq!(strtod(b"0x10"), Some((16.0, false)));
+        assert_eq!(strtod(b".5"), Some((0.5, false)));
+        assert_eq!(strtod(b"5."), Some((5.0, false)));
+        assert_eq!(strtod(b"."), None);
+        assert!(strtod(b"nan").unwrap().0.is_nan());
+        assert_eq!(parse_score(b" 1"), None);
+        assert_eq!(parse_score(b""), None);
+        assert_eq!(parse_score(b"nan"), None);
+        assert_eq!(parse_score(b"1e400"), None);
+        assert_eq!(parse_score(b"+inf"), Some(f64::INFINITY));
     }
 }

@@ -17,4 +17,5 @@ mod sets;
 mod strings;
 mod tools;
 mod zsets;
+mod zsets_fuzz;
 mod zsets_multi;

@@ -136,12 +136,26 @@ fn single_key_commands_and_errors() {
              TYPE n",
         );
         script_sorted(d, "SMEMBERS n\nSMISMEMBER n 0 -1 x");
-        // The set keeps its TTL when changed, loses it when stored over.
+        // The set keeps its TTL when changed; COPY and RENAME keep the encoding, across
+        // shards too.
         d.script(
             "SADD t a
              EXPIRE t 100
              SADD t b
-             TTL t",
+             TTL t
+             SADD foo 1 2 3
+             SREM foo 2
+             COPY foo bar
+             OBJECT ENCODING bar
+             SMEMBERS bar
+             SADD foo x
+             SREM foo x
+             COPY foo bar REPLACE
+             OBJECT ENCODING bar
+             RENAME bar {foo}x
+             OBJECT ENCODING {foo}x
+             RENAME {foo}x bar
+             SCARD bar",
         );
     });
 }
@@ -633,5 +647,69 @@ fn command_info_matches() {
                 .collect()
         };
         assert_eq!(flags(&ours[2]), flags(&theirs[2]), "{name} flags");
+    }
+}
+
+#[test]
+fn keyspace_hits_and_misses_count_like_redis() {
+    placement_is_as_named();
+    each_shape(|d| {
+        d.both(&["CONFIG", "RESETSTAT"]);
+        d.script(
+            "SADD foo 1 2
+             SADD bar 2 3
+             SINTER foo bar nope
+             SINTERCARD 3 foo bar nope
+             SUNIONSTORE {foo}d foo bar
+             SDIFF bar nope
+             SMOVE foo bar 1
+             SSCAN foo 0
+             SRANDMEMBER foo
+             SISMEMBER foo 2
+             SMISMEMBER nope 1
+             SCARD foo
+             SPOP nope
+             SMEMBERS nope",
+        );
+        let stat = |v: Value, name: &str| -> String {
+            v.as_str()
+                .lines()
+                .find(|l| l.starts_with(name))
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (a, b) = d.both(&["INFO", "stats"]);
+        for name in ["keyspace_hits:", "keyspace_misses:"] {
+            assert_eq!(stat(a.clone(), name), stat(b.clone(), name));
+        }
+    });
+}
+
+#[test]
+fn srandmember_spreads_over_members() {
+    let s = crate::support::Server::shardis(1, &[]);
+    let mut c = s.conn();
+    for (key, members) in [
+        ("ints", (0..10).map(|i| i.to_string()).collect::<Vec<_>>()),
+        ("strs", (0..10).map(|i| format!("m{i}")).collect()),
+    ] {
+        let mut args = vec!["SADD", key];
+        args.extend(members.iter().map(String::as_str));
+        c.cmd(&args);
+        let mut counts = std::collections::HashMap::new();
+        for m in strings(&c.cmd(&["SRANDMEMBER", key, "-10000"])) {
+            *counts.entry(m).or_insert(0) += 1;
+        }
+        for _ in 0..1000 {
+            for m in strings(&c.cmd(&["SRANDMEMBER", key, "3"])) {
+                *counts.entry(m).or_insert(0) += 1;
+            }
+        }
+        // 13000 picks over 10 members: each near 1300.
+        assert_eq!(counts.len(), 10, "{key}: {counts:?}");
+        assert!(
+            counts.values().all(|&n| (1000..1600).contains(&n)),
+            "{key}: {counts:?}"
+        );
     }
 }

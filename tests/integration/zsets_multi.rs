@@ -360,3 +360,130 @@ fn command_info_matches() {
         d.check(&[c]);
     }
 }
+
+#[test]
+fn sets_as_sources() {
+    on_all(
+        "SADD s1 a b c 1 2
+         SADD s2 b x 2
+         SADD ints 1 2 3
+         ZADD foo 1 a 2 b 5 c 7 2
+         ZUNION 2 foo s1 WITHSCORES
+         ZUNION 3 foo s1 ints WEIGHTS 1 2 3 WITHSCORES
+         ZINTER 2 s1 foo WITHSCORES
+         ZINTER 2 s1 s2 WITHSCORES
+         ZINTER 3 s1 s2 ints AGGREGATE MIN WITHSCORES
+         ZDIFF 2 s1 foo WITHSCORES
+         ZDIFF 2 foo s1 WITHSCORES
+         ZDIFF 2 ints s2
+         ZINTERCARD 2 s1 foo
+         ZINTERCARD 3 s1 s2 ints
+         ZUNIONSTORE bar 3 foo s1 s2 WEIGHTS 1 2 3
+         ZRANGE bar 0 -1 WITHSCORES
+         OBJECT ENCODING bar
+         ZINTERSTORE bar 2 s1 s2 AGGREGATE MAX
+         ZRANGE bar 0 -1 WITHSCORES
+         ZDIFFSTORE bar 2 ints foo
+         ZRANGE bar 0 -1 WITHSCORES
+         ZUNIONSTORE s1 1 s1
+         TYPE s1
+         ZRANGE s1 0 -1 WITHSCORES
+         ZRANGESTORE bar s2 0 -1
+         ZMPOP 2 nokey s2 MIN
+         ZRANGE s2 0 -1
+         ZCARD s2
+         ZUNION 2 s2 foo WEIGHTS inf -inf WITHSCORES
+         ZUNION 2 foo foo WEIGHTS inf -inf WITHSCORES
+         ZINTER 2 foo foo WEIGHTS inf -inf WITHSCORES
+         ZUNION 2 foo foo WEIGHTS 0 inf AGGREGATE MIN WITHSCORES
+         ZINTER 2 foo ints WEIGHTS 0 inf AGGREGATE MAX WITHSCORES",
+    );
+}
+
+/// Keyspace hits and misses count reads as Redis's `lookupKeyRead` does (writes and pops
+/// look keys up without counting).
+#[test]
+fn keyspace_hits_and_misses() {
+    for shards in [1, 2] {
+        let mut d = Diff::new(shards);
+        d.script(
+            "ZADD foo 1 a 2 b 3 c
+             ZADD bar 1 a
+             ZINCRBY foo 1 a
+             ZREM nokey a
+             ZCARD foo
+             ZCARD nokey
+             ZSCORE foo a
+             ZMSCORE nokey a b
+             ZRANK foo b
+             ZRANGE foo 0 -1
+             ZRANGEBYSCORE nokey 0 1
+             ZCOUNT foo 0 10
+             ZLEXCOUNT nokey - +
+             ZRANDMEMBER foo 10
+             ZRANDMEMBER nokey 2
+             ZSCAN foo 0
+             ZSCAN nokey 0
+             ZREMRANGEBYRANK nokey 0 1
+             ZPOPMIN nokey
+             ZMPOP 2 nokey bar MIN
+             ZUNION 3 foo bar nokey
+             ZINTERSTORE dst 2 foo nokey
+             ZUNIONSTORE dst 2 foo nokey
+             ZRANGESTORE dst2 foo 0 1
+             ZRANGESTORE dst2 nokey 0 1
+             ZINTERCARD 2 foo bar",
+        );
+        let stat = |v: &Value, name: &str| -> String {
+            let Value::Bulk(text) = v else {
+                panic!("{v:?}")
+            };
+            String::from_utf8_lossy(text)
+                .lines()
+                .find(|l| l.starts_with(name))
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (ours, theirs) = d.both(&["INFO", "stats"]);
+        for name in ["keyspace_hits:", "keyspace_misses:"] {
+            assert_eq!(stat(&ours, name), stat(&theirs, name), "{shards} shards");
+        }
+    }
+}
+
+#[test]
+fn encodings_under_changed_limits() {
+    on_all(
+        "CONFIG SET zset-max-listpack-entries 0
+         ZADD z1 1 a
+         OBJECT ENCODING z1
+         ZRANGESTORE z2 z1 0 -1
+         OBJECT ENCODING z2
+         CONFIG SET zset-max-listpack-entries 1
+         ZADD z3 1 a 2 b
+         OBJECT ENCODING z3
+         ZRANGESTORE z4 z3 0 0
+         OBJECT ENCODING z4
+         ZRANGESTORE z5 z3 0 1
+         OBJECT ENCODING z5
+         CONFIG SET zset-max-listpack-entries 10
+         ZADD l 1 a 2 b 3 c 4 d 5 e 6 f
+         CONFIG SET zset-max-listpack-entries 4
+         ZADD l 10 a
+         OBJECT ENCODING l
+         ZADD l XX 7 g
+         OBJECT ENCODING l
+         ZADD l 7 g
+         OBJECT ENCODING l
+         CONFIG SET zset-max-listpack-value 2
+         ZADD v 1 abc
+         OBJECT ENCODING v
+         ZADD w 1 ab
+         OBJECT ENCODING w
+         ZINCRBY w 1 abc
+         OBJECT ENCODING w
+         ZUNIONSTORE u 2 w z1
+         OBJECT ENCODING u
+         ZRANGE u 0 -1 WITHSCORES",
+    );
+}

@@ -125,6 +125,8 @@ pub struct Big {
 // SAFETY: a Big exclusively owns its blocks (the handles never leave it except as borrows
 // of the set), so moving it to another thread moves that ownership.
 unsafe impl Send for Big {}
+// SAFETY: a shared Big only reads its blocks (every change goes through `&mut self`).
+unsafe impl Sync for Big {}
 
 impl Default for Big {
     fn default() -> Self {
