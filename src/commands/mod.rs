@@ -13,6 +13,7 @@
 //! Handlers write their reply straight into the output buffer through [`Reply`]; errors are
 //! Redis's exact strings, most from [`errors`].
 
+pub mod blocking;
 pub mod client;
 pub mod command_docs;
 pub mod command_docs_types;
@@ -225,6 +226,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(keys::COMMANDS)
         .chain(hash::COMMANDS)
         .chain(list::COMMANDS)
+        .chain(blocking::COMMANDS)
         .chain(set::COMMANDS)
         .chain(zset::COMMANDS)
         .chain(connection::COMMANDS)

@@ -3,6 +3,7 @@
 mod support;
 
 mod basics;
+mod blocking;
 mod config;
 mod conn_io;
 mod connection;
