@@ -22,6 +22,13 @@
 //!   computed at the coordinator, stored at the destination's shard. None of this is
 //!   atomic across shards yet; the atomic cross-shard issue replaces the step between
 //!   "read the parts" and "combine/store" there.
+//! - Blocking pops ([`server::blocking`]): BLPOP and friends run at the coordinator. Each
+//!   key's owner shard either pops at once or registers a waiter, atomically on that
+//!   shard; a waiter is served in FIFO order when its key is created (`Db::insert` marks
+//!   it ready; the shard serves ready keys after each command). A blocked client waiting on
+//!   several shards has one shared claim flag: whoever pops for it (a shard, or the
+//!   coordinator on timeout, disconnect or CLIENT UNBLOCK) must win the flag first, so an
+//!   element is never popped twice or lost.
 //! - [`protocol`]: RESP2/RESP3 request parsing (incremental, zero-copy) and reply encoding.
 //!   Pure: bytes in, values out.
 //! - [`commands`]: the command table (metadata is data: name, arity, flags, key positions,

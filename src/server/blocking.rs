@@ -600,7 +600,9 @@ pub async fn pop_or_block(c: &mut Client, req: PopRequest) -> Outcome {
         waker: RefCell::new(None),
     });
     set_blocked(c, Some(blocked.clone()));
+    let blocked_at = Instant::now();
     let wake = wait(c, &mut rx, &blocked, req.deadline).await;
+    c.blocked_ns += blocked_at.elapsed().as_nanos() as u64;
     if matches!(wake, Wake::Gone) {
         c.close_after_reply = true;
     }

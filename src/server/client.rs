@@ -112,6 +112,9 @@ pub struct Client {
     pub out: BytesMut,
     /// The socket's readiness: a blocked command watches it for the peer hanging up.
     pub io: Option<Rc<super::io::ConnIo>>,
+    /// Nanoseconds the current command spent blocked (BLPOP...), which its statistics
+    /// leave out as Redis's do: commandstats and the slow log measure work, not waiting.
+    pub blocked_ns: u64,
 }
 
 impl Client {

@@ -194,6 +194,7 @@ pub async fn serve(shard: Rc<ShardCtx>, mut stream: TcpStream) {
         handle: handle.clone(),
         out: BytesMut::new(),
         io: None,
+        blocked_ns: 0,
     };
     log::verbose(&format!("Accepted {peer}"));
     run(&mut client, &mut stream).await;

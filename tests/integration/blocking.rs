@@ -382,6 +382,12 @@ fn timeouts_scenario(port: u16) -> Vec<Value> {
     let mut out = Vec::new();
     let mut c = Conn::connect(port);
     let mut p = Conn::connect(port);
+    // Time spent blocked is not the command's time: a 0.3 s wait stays out of a slow log
+    // that keeps commands slower than 0.1 s (the work itself takes microseconds).
+    out.push(p.cmd(&["CONFIG", "SET", "slowlog-log-slower-than", "100000"]));
+    out.push(p.cmd(&["SLOWLOG", "RESET"]));
+    out.push(c.cmd(&["BLPOP", "nothing", "0.3"]));
+    out.push(p.cmd(&["SLOWLOG", "LEN"]));
     out.push(c.cmd(&["BLPOP", "foo", "bar", "0.05"]));
     out.push(c.cmd(&["BZPOPMIN", "foo", "0.02"]));
     out.push(c.cmd(&["BLMPOP", "0.01", "2", "foo", "bar", "LEFT"]));
