@@ -16,9 +16,19 @@
 //! - Multi-key commands whose keys span shards run in one of two places, both built on
 //!   `ShardCtx::run_on`/`fanout`: [`server::batch`]'s `run_split` (per-shard parts of
 //!   MGET/MSET/DEL/EXISTS/TOUCH/UNLINK, combined) and the coordinator functions of
-//!   `Run::ShardOr` commands (RENAME, COPY, MSETNX, LCS). They are not atomic across
-//!   shards yet; the atomic cross-shard issue replaces the step between "send parts" and
-//!   "combine" there.
+//!   `Run::ShardOr`/`Run::Coord` commands (RENAME, COPY, MSETNX, LCS, LMOVE, LMPOP, SMOVE,
+//!   the set and sorted-set algebra with its STORE forms). The collection algebra reads its
+//!   sources through [`commands::gather`]: copies of the values, one message per shard,
+//!   computed at the coordinator, stored at the destination's shard. None of this is
+//!   atomic across shards yet; the atomic cross-shard issue replaces the step between
+//!   "read the parts" and "combine/store" there.
+//! - Blocking pops ([`server::blocking`]): BLPOP and friends run at the coordinator. Each
+//!   key's owner shard either pops at once or registers a waiter, atomically on that
+//!   shard; a waiter is served in FIFO order when its key is created (`Db::insert` marks
+//!   it ready; the shard serves ready keys after each command). A blocked client waiting on
+//!   several shards has one shared claim flag: whoever pops for it (a shard, or the
+//!   coordinator on timeout, disconnect or CLIENT UNBLOCK) must win the flag first, so an
+//!   element is never popped twice or lost.
 //! - [`protocol`]: RESP2/RESP3 request parsing (incremental, zero-copy) and reply encoding.
 //!   Pure: bytes in, values out.
 //! - [`commands`]: the command table (metadata is data: name, arity, flags, key positions,
@@ -29,6 +39,11 @@
 //!   open-addressing segments that split as they fill (extendible hashing); entries are one
 //!   heap block each (key, TTL, value) behind a thin pointer. Cursors over the hash space
 //!   survive growth, for SCAN, the active expiry walk and the snapshot walk to come.
+//!   The same table (`Table<E: Keyed>`) holds the elements of big hashes, sets and sorted
+//!   sets, so HSCAN/SSCAN/ZSCAN cursors survive growth too. Small collections live in a
+//!   [`storage::pack::Pack`] (the listpack role: one buffer, no per-element allocation)
+//!   and convert to their full encoding at redis.conf's thresholds, never back; commands
+//!   reach them through [`commands::typed`] (lookup + WRONGTYPE check).
 //! - [`config`]: redis.conf-syntax configuration, the options shardis implements, and the
 //!   names of Redis's other options (accepted with a warning).
 //! - [`metrics`]: per-command statistics (calls, time, rejections, failures, an
@@ -47,6 +62,8 @@
 //! - RESP parsing knows nothing of shards; command bodies know nothing of sockets.
 //! - Every deletion by expiry passes through `Db::expired_log`: the seam where the
 //!   replication log will record a `DEL`.
+//! - No empty collection is ever stored: a command that removes the last element deletes
+//!   the key, as Redis does.
 
 pub mod commands;
 pub mod config;

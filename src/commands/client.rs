@@ -86,6 +86,7 @@ const SUBCOMMANDS: &[(&str, i32)] = &[
     ("kill", -3),
     ("no-evict", 3),
     ("reply", 3),
+    ("unblock", -3),
     ("help", 2),
 ];
 
@@ -234,6 +235,7 @@ fn client(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                 c.reply().verbatim(line.as_bytes())
             }
             "list" => list(c, &a).await,
+            "unblock" => unblock(c, &a).await,
             "kill" => kill(c, &a).await,
             "no-evict" => {
                 let on = if args::eq(&a[2], "on") {
@@ -271,6 +273,42 @@ fn client(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
             }
         }
     })
+}
+
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends the wait of a client blocked in BLPOP & co.
+/// on any shard (1), or finds none (0). The client replies as on a timeout, or with
+/// -UNBLOCKED.
+async fn unblock(c: &mut Client, a: &[Bytes]) {
+    use crate::server::blocking::{unblock_client, Unblock};
+    if a.len() > 4 {
+        let sub = String::from_utf8_lossy(&a[1]).into_owned();
+        return c.reply().error(&format!(
+            "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try CLIENT HELP."
+        ));
+    }
+    let mut how = Unblock::Timeout;
+    if a.len() == 4 {
+        if args::eq(&a[3], "timeout") {
+            how = Unblock::Timeout;
+        } else if args::eq(&a[3], "error") {
+            how = Unblock::Error;
+        } else {
+            return c
+                .reply()
+                .error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+        }
+    }
+    let Some(id) = args::int(&a[2]) else {
+        return c.reply().error(errors::NOT_INTEGER);
+    };
+    let id = id as u64;
+    let found = c
+        .shard
+        .fanout(move |s| unblock_client(s, id, how))
+        .await
+        .into_iter()
+        .any(|hit| hit);
+    c.reply().int(found as i64);
 }
 
 /// Lines of every client on this shard that `keep` accepts, with their ids.

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 
 use bytes::Bytes;
 
-use super::command_docs::DOCS;
+use super::command_docs::Doc;
 use super::flag::*;
 use super::{args, errors, flag, glob, CommandSpec, ExecCtx, KeyRange, Run};
 use crate::protocol::Reply;
@@ -200,9 +200,15 @@ impl Parsed {
     }
 }
 
-static PARSED: LazyLock<HashMap<&'static str, Parsed>> = LazyLock::new(|| {
-    let mut map: HashMap<&'static str, Parsed> = DOCS
+/// Every data entry: the base families, then the collection families.
+fn docs() -> impl Iterator<Item = &'static Doc> {
+    super::command_docs::DOCS
         .iter()
+        .chain(super::command_docs_types::DOCS)
+}
+
+static PARSED: LazyLock<HashMap<&'static str, Parsed>> = LazyLock::new(|| {
+    let mut map: HashMap<&'static str, Parsed> = docs()
         .map(|d| {
             let info = match Meta::parse(d.info) {
                 Meta::Array(v) => v,
@@ -216,7 +222,7 @@ static PARSED: LazyLock<HashMap<&'static str, Parsed>> = LazyLock::new(|| {
             (d.name, parsed)
         })
         .collect();
-    for d in DOCS {
+    for d in docs() {
         if let Some((parent, _)) = d.name.split_once('|') {
             if let Some(p) = map.get_mut(parent) {
                 p.subs.push(d.name);
@@ -536,16 +542,34 @@ fn getkeys(out: &mut Reply, argv: &[Bytes], with_flags: bool) {
                         .map(Meta::int)
                         .unwrap_or(0)
                 };
-                let first = find(["begin_search", "spec", "index"]);
-                let lastkey = find(["find_keys", "spec", "lastkey"]);
+                let begin = find(["begin_search", "spec", "index"]);
                 let step = find(["find_keys", "spec", "keystep"]).max(1);
-                let limit = find(["find_keys", "spec", "limit"]);
-                let last = if lastkey >= 0 {
-                    first + lastkey
-                } else if limit == 0 {
-                    argc + lastkey
+                let keynum = ks
+                    .get("find_keys")
+                    .and_then(|m| m.get("type"))
+                    .is_some_and(|t| t.text() == "keynum");
+                let (first, last) = if keynum {
+                    // `numkeys key [key ...]`: the count sits at keynumidx after the start.
+                    let count = argv
+                        .get((begin + find(["find_keys", "spec", "keynumidx"])) as usize)
+                        .and_then(|a| args::int(a))
+                        .filter(|&n| n > 0);
+                    let start = begin + find(["find_keys", "spec", "firstkey"]);
+                    match count {
+                        Some(n) => (start, start.saturating_add((n - 1).saturating_mul(step))),
+                        None => (argc, argc),
+                    }
                 } else {
-                    first + ((argc - first) / limit + lastkey)
+                    let lastkey = find(["find_keys", "spec", "lastkey"]);
+                    let limit = find(["find_keys", "spec", "limit"]);
+                    let last = if lastkey >= 0 {
+                        begin + lastkey
+                    } else if limit == 0 {
+                        argc + lastkey
+                    } else {
+                        begin + ((argc - begin) / limit + lastkey)
+                    };
+                    (begin, last)
                 };
                 if last >= argc || last < first || first >= argc {
                     return out.error("ERR Invalid arguments specified for command");
@@ -607,7 +631,7 @@ mod tests {
 
     #[test]
     fn data_parses_and_matches_the_table() {
-        for d in DOCS {
+        for d in docs() {
             let p = parsed(d.name).expect("parsed");
             assert_eq!(p.info.len(), 9, "{}", d.name);
             assert_eq!(p.info[0].text(), d.name);

@@ -192,7 +192,17 @@ fn info(
             Vec::new()
         };
         let metrics = crate::metrics::stats::Snapshot::gather(c, &sections).await;
-        let text = render(c, &sections, &stats, &metrics);
+        // (blocked clients, of which with a timeout), summed over shards.
+        let blocked = if sections.contains(&"clients") {
+            c.shard
+                .fanout(crate::server::blocking::blocked_counts)
+                .await
+                .into_iter()
+                .fold((0, 0), |t, b| (t.0 + b.0, t.1 + b.1))
+        } else {
+            (0, 0)
+        };
+        let text = render(c, &sections, &stats, &metrics, blocked);
         c.reply().verbatim(text.as_bytes());
     })
 }
@@ -202,6 +212,7 @@ fn render(
     sections: &[&str],
     shards: &[ShardStats],
     metrics: &crate::metrics::stats::Snapshot,
+    blocked: (usize, usize),
 ) -> String {
     let g = &c.shard.global;
     let cfg = c.shard.config().clone();
@@ -277,9 +288,9 @@ fn render(
                 l("maxclients", &cfg.maxclients);
                 l("client_recent_max_input_buffer", &0);
                 l("client_recent_max_output_buffer", &0);
-                l("blocked_clients", &0);
+                l("blocked_clients", &blocked.0);
                 l("tracking_clients", &0);
-                l("clients_in_timeout_table", &0);
+                l("clients_in_timeout_table", &blocked.1);
             }
             "memory" => {
                 l("# Memory", &"");

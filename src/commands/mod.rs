@@ -13,22 +13,36 @@
 //! Handlers write their reply straight into the output buffer through [`Reply`]; errors are
 //! Redis's exact strings, most from [`errors`].
 
+pub mod blocking;
 pub mod client;
 pub mod command_docs;
+pub mod command_docs_types;
 pub mod command_info;
 pub mod config_cmd;
 pub mod connection;
 pub mod debug;
 pub mod errors;
+pub mod gather;
 pub mod glob;
+pub mod hash;
+pub mod hash_random;
 pub mod info;
 pub mod keys;
+pub mod list;
+pub mod list_ops;
 pub mod long_double;
+pub mod scan_args;
 pub mod server;
+pub mod set;
+pub mod set_multi;
 pub mod strings;
 pub mod strings_lcs;
 pub mod strings_num;
 pub mod typed;
+pub mod zset;
+pub mod zset_multi;
+pub mod zset_range;
+pub mod zset_scan;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -58,6 +72,7 @@ pub mod flag {
     pub const MAY_REPLICATE: u32 = 1 << 13;
     pub const NO_MULTI: u32 = 1 << 14;
     pub const ALLOW_BUSY: u32 = 1 << 15;
+    pub const MOVABLEKEYS: u32 = 1 << 16;
 
     /// Names in COMMAND's order.
     pub const NAMES: &[(u32, &str)] = &[
@@ -77,6 +92,7 @@ pub mod flag {
         (MAY_REPLICATE, "may_replicate"),
         (NO_MULTI, "no_multi"),
         (ALLOW_BUSY, "allow_busy"),
+        (MOVABLEKEYS, "movablekeys"),
     ];
 }
 
@@ -163,6 +179,23 @@ pub struct CommandSpec {
     pub run: Run,
 }
 
+/// A table entry, for the families' `static` tables.
+pub const fn spec(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    keys: KeyRange,
+    run: Run,
+) -> CommandSpec {
+    CommandSpec {
+        name,
+        arity,
+        flags,
+        keys,
+        run,
+    }
+}
+
 impl CommandSpec {
     pub fn is_write(&self) -> bool {
         self.flags & flag::WRITE != 0
@@ -191,6 +224,11 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
     strings::COMMANDS
         .iter()
         .chain(keys::COMMANDS)
+        .chain(hash::COMMANDS)
+        .chain(list::COMMANDS)
+        .chain(blocking::COMMANDS)
+        .chain(set::COMMANDS)
+        .chain(zset::COMMANDS)
         .chain(connection::COMMANDS)
         .chain(server::COMMANDS)
         .chain(debug::COMMANDS)

@@ -5,6 +5,7 @@
 //! Every command here runs on the shard that owns its key, except MGET/MSET (split per
 //! shard) and MSETNX (all-or-nothing, so a coordinator step when its keys span shards).
 
+use super::spec;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -28,16 +29,6 @@ const PAIRS: KeyRange = KeyRange {
     last: -1,
     step: 2,
 };
-
-const fn spec(name: &'static str, arity: i32, flags: u32, keys: KeyRange, run: Run) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        keys,
-        run,
-    }
-}
 
 /// Flag sets of this family.
 const RF: u32 = READONLY | FAST;

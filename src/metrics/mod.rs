@@ -409,8 +409,9 @@ impl CoordCall {
         }
     }
 
-    pub fn finish(self, c: &Client) {
-        let ns = self.call.at.elapsed().as_nanos() as u64;
+    pub fn finish(self, c: &mut Client) {
+        let ns = (self.call.at.elapsed().as_nanos() as u64).saturating_sub(c.blocked_ns);
+        c.blocked_ns = 0;
         let reply = c.out.get(self.call.start..).unwrap_or(&[]);
         let shard = &c.shard;
         shard

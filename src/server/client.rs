@@ -47,6 +47,8 @@ pub struct ClientHandle {
     pub info: RefCell<ClientInfo>,
     killed: Cell<bool>,
     waker: RefCell<Option<Waker>>,
+    /// Set while the client waits in a blocking command ([`super::blocking`]).
+    pub blocked: RefCell<Option<Rc<super::blocking::Blocked>>>,
 }
 
 impl ClientHandle {
@@ -55,6 +57,7 @@ impl ClientHandle {
             info: RefCell::new(info),
             killed: Cell::new(false),
             waker: RefCell::new(None),
+            blocked: RefCell::new(None),
         }
     }
 
@@ -107,6 +110,11 @@ pub struct Client {
     pub handle: Rc<ClientHandle>,
     /// Where coordinator commands and local shard commands write their replies.
     pub out: BytesMut,
+    /// The socket's readiness: a blocked command watches it for the peer hanging up.
+    pub io: Option<Rc<super::io::ConnIo>>,
+    /// Nanoseconds the current command spent blocked (BLPOP...), which its statistics
+    /// leave out as Redis's do: commandstats and the slow log measure work, not waiting.
+    pub blocked_ns: u64,
 }
 
 impl Client {

@@ -193,6 +193,8 @@ pub async fn serve(shard: Rc<ShardCtx>, mut stream: TcpStream) {
         local,
         handle: handle.clone(),
         out: BytesMut::new(),
+        io: None,
+        blocked_ns: 0,
     };
     log::verbose(&format!("Accepted {peer}"));
     run(&mut client, &mut stream).await;
@@ -218,7 +220,9 @@ async fn run(client: &mut Client, stream: &mut TcpStream) {
             return;
         }
     };
+    client.io = Some(io.clone());
     serve_io(client, stream, &io).await;
+    client.io = None;
     shard.poller.deregister(&io);
 }
 

@@ -70,6 +70,20 @@ impl ConnIo {
         self.ready.set(true);
     }
 
+    /// Resolves when the peer has shut down (or the socket failed), without reading: a
+    /// client blocked in BLPOP & co. is not reading, but its disconnect must end the wait.
+    pub async fn hung_up(&self) {
+        poll_fn(|cx| {
+            if self.hup.get() {
+                Poll::Ready(())
+            } else {
+                *self.waker.borrow_mut() = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
     /// Resolves when the poller reports the socket readable (or hung up).
     pub async fn readable(&self) {
         poll_fn(|cx| {

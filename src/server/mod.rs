@@ -9,6 +9,7 @@
 //! for a signal or SHUTDOWN (then it exits the process).
 
 pub mod batch;
+pub mod blocking;
 pub mod client;
 pub mod conn;
 pub mod io;

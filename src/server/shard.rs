@@ -90,7 +90,9 @@ pub struct ShardCtx {
     /// The connections this shard owns (CLIENT LIST / KILL).
     pub clients: RefCell<ClientRegistry>,
     requests: Senders<ShardRequest>,
-    replies: Senders<ShardReply>,
+    /// In an `Rc` so a detached task can send a blocked client's result when the mesh is
+    /// full ([`ShardCtx::deliver`]).
+    replies: Rc<Senders<ShardReply>>,
     /// Waiters by request id (ahash: std's SipHash showed in profiles at P16).
     pending: RefCell<ahash::AHashMap<u64, oneshot::Sender<ReplyPayload>>>,
     next_req_id: Cell<u64>,
@@ -103,6 +105,8 @@ pub struct ShardCtx {
     pub(crate) poller: Rc<super::io::Poller>,
     /// Per-command statistics, slow log and latency events of this shard.
     pub metrics: crate::metrics::Metrics,
+    /// Clients blocked on keys this shard owns (BLPOP & co.).
+    pub blocking: super::blocking::Registry,
 }
 
 impl ShardCtx {
@@ -123,7 +127,7 @@ impl ShardCtx {
             keyspace: RefCell::new(keyspace),
             clients: RefCell::new(ClientRegistry::default()),
             requests,
-            replies,
+            replies: Rc::new(replies),
             pending: RefCell::new(ahash::AHashMap::new()),
             next_req_id: Cell::new(1),
             config_version: Cell::new(version),
@@ -131,6 +135,7 @@ impl ShardCtx {
             config: RefCell::new(config),
             poller: Rc::new(super::io::Poller::new().expect("epoll_create1")),
             metrics: Default::default(),
+            blocking: Default::default(),
             global,
         }
     }
@@ -145,7 +150,7 @@ impl ShardCtx {
         self.config.borrow()
     }
 
-    fn register(&self) -> (u64, oneshot::Receiver<ReplyPayload>) {
+    pub(crate) fn register(&self) -> (u64, oneshot::Receiver<ReplyPayload>) {
         let id = self.next_req_id.get();
         self.next_req_id.set(id + 1);
         let (tx, rx) = oneshot::channel();
@@ -153,9 +158,64 @@ impl ShardCtx {
         (id, rx)
     }
 
+    /// Forgets a request registered with [`ShardCtx::register`] that will never be
+    /// answered (a blocked client that timed out before any shard served it).
+    pub(crate) fn forget(&self, req_id: u64) {
+        self.pending.borrow_mut().remove(&req_id);
+    }
+
+    /// Answers request `req_id` of shard `origin` from synchronous code (a blocked client
+    /// served after some command): at once when it is this shard or the mesh has room,
+    /// else from a detached task that waits for room (the mesh stays bounded).
+    pub(crate) fn deliver(&self, origin: usize, req_id: u64, payload: ReplyPayload) {
+        if origin == self.id {
+            if let Some(tx) = self.pending.borrow_mut().remove(&req_id) {
+                tx.send(payload);
+            }
+            return;
+        }
+        use glommio::{GlommioError, ResourceType};
+        let reply = ShardReply { req_id, payload };
+        if let Err(GlommioError::WouldBlock(ResourceType::Channel(reply))) =
+            self.replies.try_send_to(origin, reply)
+        {
+            // Full (anything else means the peer is gone: shutdown).
+            let replies = self.replies.clone();
+            glommio::spawn_local(async move {
+                let _ = replies.send_to(origin, reply).await;
+            })
+            .detach();
+        }
+    }
+
+    /// After anything that may have created a list or sorted set: serves the clients
+    /// blocked on keys that became ready (Redis's `handleClientsBlockedOnKeys`).
+    #[inline]
+    pub(crate) fn serve_blocked(&self) {
+        if !self.blocking.is_empty() {
+            super::blocking::serve_ready(self);
+        }
+    }
+
     /// Runs one shard-side command against this shard's keyspace, appending its reply.
     #[allow(clippy::too_many_arguments)]
     pub fn exec(
+        &self,
+        spec: &'static CommandSpec,
+        run: ShardFn,
+        db: usize,
+        args: &[Bytes],
+        out: &mut BytesMut,
+        resp3: bool,
+        now_ms: u64,
+    ) {
+        self.exec_only(spec, run, db, args, out, resp3, now_ms);
+        self.serve_blocked();
+    }
+
+    /// [`ShardCtx::exec`] without serving blocked clients afterwards.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn exec_only(
         &self,
         spec: &'static CommandSpec,
         run: ShardFn,
@@ -217,7 +277,9 @@ impl ShardCtx {
         F: FnOnce(&ShardCtx) -> R + Send + 'static,
     {
         if shard == self.id {
-            return f(self);
+            let r = f(self);
+            self.serve_blocked();
+            return r;
         }
         let (req_id, rx) = self.register();
         let op: ShardOp = Box::new(move |s| Box::new(f(s)));
@@ -261,6 +323,7 @@ impl ShardCtx {
         }
         let mut results: Vec<Option<R>> = (0..self.nshards).map(|_| None).collect();
         results[self.id] = Some(f(self));
+        self.serve_blocked();
         for (shard, rx) in waiting {
             if let ReplyPayload::Op(any) = rx.await {
                 results[shard] = Some(*any.downcast::<R>().expect("op result type"));
@@ -308,13 +371,12 @@ impl ShardCtx {
                         },
                     )
                 }
-                ShardRequest::Op { origin, req_id, op } => (
-                    origin,
-                    ShardReply {
-                        req_id,
-                        payload: ReplyPayload::Op(op(&self)),
-                    },
-                ),
+                ShardRequest::Op { origin, req_id, op } => {
+                    let payload = ReplyPayload::Op(op(&self));
+                    // An op may have created a key someone waits for (cross-shard RENAME).
+                    self.serve_blocked();
+                    (origin, ShardReply { req_id, payload })
+                }
             };
             if self.replies.send_to(origin, reply).await.is_err() {
                 return;

@@ -55,38 +55,6 @@ pub struct Entry(NonNull<u8>);
 // another thread moves that ownership. Object is Send.
 unsafe impl Send for Entry {}
 
-/// Writes `n` as LEB128 at `p`; returns the pointer past it.
-///
-/// # Safety
-/// `p` must have room for `varint::len(n)` bytes.
-unsafe fn put_varint(mut p: *mut u8, mut n: usize) -> *mut u8 {
-    while n >= 0x80 {
-        *p = (n as u8) | 0x80;
-        p = p.add(1);
-        n >>= 7;
-    }
-    *p = n as u8;
-    p.add(1)
-}
-
-/// Reads a LEB128 number at `p`; returns it and the pointer past it.
-///
-/// # Safety
-/// `p` must point at a varint written by `put_varint`.
-unsafe fn get_varint(mut p: *const u8) -> (usize, *const u8) {
-    let mut n = 0usize;
-    let mut shift = 0;
-    loop {
-        let b = *p;
-        p = p.add(1);
-        n |= ((b & 0x7f) as usize) << shift;
-        if b & 0x80 == 0 {
-            return (n, p);
-        }
-        shift += 7;
-    }
-}
-
 struct Parts {
     tag: u8,
     key: (*const u8, usize),
@@ -128,13 +96,13 @@ impl Entry {
                 p = p.add(8);
             }
             if !short_key {
-                p = put_varint(p, key.len());
+                p = varint::put_raw(p, key.len());
             }
             std::ptr::copy_nonoverlapping(key.as_ptr(), p, key.len());
             p = p.add(key.len());
             match value {
                 NewValue::Str(s) => {
-                    p = put_varint(p, s.len());
+                    p = varint::put_raw(p, s.len());
                     std::ptr::copy_nonoverlapping(s.as_ptr(), p, s.len());
                 }
                 NewValue::Obj(obj) => {
@@ -160,13 +128,13 @@ impl Entry {
             let (klen, kp) = if code != 0 {
                 (code - 1, p)
             } else {
-                get_varint(p)
+                varint::get_raw(p)
             };
             p = kp.add(klen);
             let (value_at, value_len, end) = if tag & TAG_KIND_MASK == KIND_OBJECT {
                 (p, 8, p.add(8))
             } else {
-                let (vlen, vp) = get_varint(p);
+                let (vlen, vp) = varint::get_raw(p);
                 (vp, vlen, vp.add(vlen))
             };
             Parts {

@@ -10,6 +10,7 @@ pub mod entry;
 pub mod hash;
 pub mod list;
 pub mod pack;
+pub mod rng;
 pub mod set;
 pub mod table;
 pub mod value;
@@ -29,7 +30,7 @@ pub struct Keyspace {
     /// Lookups that found / did not find their key (INFO `keyspace_hits` / `_misses`).
     pub hits: u64,
     pub misses: u64,
-    rng_state: u64,
+    rng: rng::Rng,
     /// Collection encoding thresholds, from the config.
     pub limits: EncodingLimits,
 }
@@ -48,7 +49,7 @@ impl Keyspace {
             seeds,
             hits: 0,
             misses: 0,
-            rng_state: seed | 1,
+            rng: rng::Rng::new(seed),
             limits: EncodingLimits::default(),
         }
     }
@@ -61,12 +62,7 @@ impl Keyspace {
 
     /// A fast pseudo-random number (xorshift64*), for sampling and RANDOMKEY.
     pub fn random(&mut self) -> u64 {
-        let mut x = self.rng_state;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.rng_state = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        self.rng.next_u64()
     }
 
     /// Total keys in all databases.
@@ -86,6 +82,11 @@ pub struct Db {
     pub expired_total: u64,
     /// When false (a replica), expired keys are hidden from reads but not deleted.
     pub delete_expired: bool,
+    /// Keys that blocked clients wait for in this db (maintained by the shard's waiter
+    /// registry, `server::blocking`), and those of them that became a list or sorted set
+    /// since the shard last looked: Redis's `signalKeyAsReady` on `dbAdd`.
+    watched: ahash::AHashSet<Box<[u8]>>,
+    ready: Vec<Box<[u8]>>,
 }
 
 impl Db {
@@ -96,6 +97,8 @@ impl Db {
             expired_log: Vec::new(),
             expired_total: 0,
             delete_expired: true,
+            watched: Default::default(),
+            ready: Vec::new(),
         }
     }
 
@@ -154,7 +157,47 @@ impl Db {
 
     /// Inserts or replaces; returns the previous entry (expired or not).
     pub fn insert(&mut self, entry: Entry) -> Option<Entry> {
+        if !self.watched.is_empty() {
+            // Readiness hook for blocked clients: one emptiness check when nobody waits.
+            self.signal_if_watched(&entry);
+        }
         self.table.insert(entry)
+    }
+
+    /// Queues `entry`'s key as ready when blocked clients wait for it and it holds a type
+    /// a blocking pop serves (every list or sorted set is created through `insert`, and an
+    /// empty one is never kept, so a created one has data once its command ends).
+    fn signal_if_watched(&mut self, entry: &Entry) {
+        let servable = matches!(
+            entry.value(),
+            ValueRef::Obj(Object::List(_)) | ValueRef::Obj(Object::ZSet(_))
+        );
+        let key = entry.key();
+        if servable && self.watched.contains(key) && !self.ready.iter().any(|k| &k[..] == key) {
+            self.ready.push(key.into());
+        }
+    }
+
+    /// Starts (`true`) or stops watching `key` for blocked clients.
+    pub fn set_watched(&mut self, key: &[u8], on: bool) {
+        if on {
+            if !self.watched.contains(key) {
+                self.watched.insert(key.into());
+            }
+        } else {
+            self.watched.remove(key);
+            self.ready.retain(|k| &k[..] != key);
+        }
+    }
+
+    /// Whether a watched key became ready since [`Db::take_ready`] last ran.
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    /// The keys that became ready, in the order they did.
+    pub fn take_ready(&mut self) -> Vec<Box<[u8]>> {
+        std::mem::take(&mut self.ready)
     }
 
     /// Removes a live entry; an expired one counts as absent (and is dropped).
@@ -207,6 +250,25 @@ mod tests {
 
     fn db() -> Db {
         Db::new(RandomState::with_seeds(9, 8, 7, 6))
+    }
+
+    #[test]
+    fn insert_of_a_watched_list_signals_readiness_once() {
+        let mut d = db();
+        d.insert(Entry::new(b"w", NewValue::Str(b"x"), None));
+        d.set_watched(b"w", true);
+        d.set_watched(b"l", true);
+        d.insert(Entry::new(b"w", NewValue::Str(b"y"), None));
+        assert!(!d.has_ready(), "a string never serves a blocked pop");
+        let list = || NewValue::Obj(Box::new(Object::List(Default::default())));
+        d.insert(Entry::new(b"other", list(), None));
+        assert!(!d.has_ready(), "not watched");
+        d.insert(Entry::new(b"l", list(), None));
+        d.insert(Entry::new(b"l", list(), None));
+        assert_eq!(d.take_ready(), vec![Box::from(&b"l"[..])]);
+        d.insert(Entry::new(b"l", list(), None));
+        d.set_watched(b"l", false);
+        assert!(!d.has_ready(), "unwatching drops a pending signal");
     }
 
     #[test]

@@ -1,16 +1,19 @@
 //! A compact sequence of byte strings in one buffer: the role of Redis's listpack.
 //!
 //! Small lists, hashes and sorted sets (and every node of a big list) live in a `Pack`:
-//! one allocation, elements back to back, each as a LEB128 length and its bytes:
+//! one allocation, elements back to back, each as a LEB128 length, its bytes, and the
+//! length again written backwards (listpack's backlen):
 //!
 //! ```text
-//!   buf: | len0 | bytes0 | len1 | bytes1 | ... |      len: u32 = number of elements
+//!   buf: | len0 | bytes0 | nel0 | len1 | bytes1 | nel1 | ... |   len: u32 = elements
 //! ```
 //!
 //! Positions are byte offsets into `buf` (an element starts at its length byte), so a walk
-//! is a forward scan like a listpack's, with no per-element pointer. There is no back-link
-//! (listpack's backlen byte): backward walks re-scan from the front, which is cheap because
-//! a pack is bounded by the encoding thresholds (128 entries, or an 8 KiB list node).
+//! is a scan like a listpack's, with no per-element pointer. The trailing copy (`nel`: the
+//! LEB128 bytes in reverse order, so the byte next to the following element holds the low
+//! bits and a set top bit means "more bytes to the left") lets [`Pack::prev`] step back one
+//! element in O(1): RPOP and backward walks do not re-scan the pack from the front. It
+//! costs one byte for elements under 128 bytes, as listpack's backlen does.
 //!
 //! Small packs grow by exactly what they need, as a listpack's realloc does, so 100k small
 //! hashes carry no slack; past [`EXACT_GROWTH_BYTES`] growth is amortized so a list node
@@ -62,7 +65,22 @@ impl Pack {
     pub fn get(&self, offset: usize) -> (&[u8], usize) {
         let (n, at) = varint::get(&self.buf[offset..]);
         let start = offset + at;
-        (&self.buf[start..start + n], start + n)
+        (&self.buf[start..start + n], start + n + at)
+    }
+
+    /// The offset of the element before the one at `offset` (an element start or `end()`),
+    /// or `None` at the front.
+    pub fn prev(&self, offset: usize) -> Option<usize> {
+        if offset == 0 {
+            return None;
+        }
+        let (n, used) = get_backwards(&self.buf[..offset]);
+        Some(offset - 2 * used - n)
+    }
+
+    /// The offset of the last element.
+    pub fn last_offset(&self) -> Option<usize> {
+        self.prev(self.end())
     }
 
     /// Offset of the element with index `index` (0-based from the front).
@@ -105,13 +123,47 @@ impl Pack {
         }
     }
 
+    /// Makes room for `extra` more bytes without growing the capacity past `max_bytes`
+    /// unless the content itself needs it (a list node bounded by `list-max-listpack-size`
+    /// then ends in an allocation of exactly the node limit, not twice it).
+    pub fn reserve_within(&mut self, extra: usize, max_bytes: usize) {
+        let need = self.buf.len() + extra;
+        if need <= self.buf.capacity() {
+            return;
+        }
+        let target = if need <= EXACT_GROWTH_BYTES {
+            need
+        } else {
+            (self.buf.capacity() * 2).min(max_bytes).max(need)
+        };
+        self.buf.reserve_exact(target - self.buf.len());
+    }
+
+    /// Releases spare capacity.
+    pub fn shrink_to_fit(&mut self) {
+        self.buf.shrink_to_fit();
+    }
+
+    /// Bytes an element of `n` bytes takes in a pack.
+    pub fn encoded_len(n: usize) -> usize {
+        n + 2 * varint::len(n)
+    }
+
     /// Inserts `item` so that it starts at `offset` (an element start or `end()`).
     pub fn insert(&mut self, offset: usize, item: &[u8]) {
         let mut head = [0u8; varint::MAX_LEN];
         let h = varint::put(&mut head, item.len());
-        self.reserve(h + item.len());
-        self.buf
-            .splice(offset..offset, head[..h].iter().chain(item).copied());
+        let mut tail = head;
+        tail[..h].reverse();
+        self.reserve(2 * h + item.len());
+        if offset == self.buf.len() {
+            self.buf.extend_from_slice(&head[..h]);
+            self.buf.extend_from_slice(item);
+            self.buf.extend_from_slice(&tail[..h]);
+        } else {
+            let bytes = head[..h].iter().chain(item).chain(&tail[..h]).copied();
+            self.buf.splice(offset..offset, bytes);
+        }
         self.len += 1;
     }
 
@@ -145,8 +197,10 @@ impl Pack {
         let (_, next) = self.get(offset);
         let mut head = [0u8; varint::MAX_LEN];
         let h = varint::put(&mut head, item.len());
-        self.buf
-            .splice(offset..next, head[..h].iter().chain(item).copied());
+        let mut tail = head;
+        tail[..h].reverse();
+        let bytes = head[..h].iter().chain(item).chain(&tail[..h]).copied();
+        self.buf.splice(offset..next, bytes);
     }
 
     /// Splits off the elements from `offset` on into a new pack.
@@ -156,7 +210,7 @@ impl Pack {
         let mut at = 0;
         while at < tail.len() {
             let (n, used) = varint::get(&tail[at..]);
-            at += used + n;
+            at += 2 * used + n;
             moved_len += 1;
         }
         self.len -= moved_len;
@@ -173,6 +227,19 @@ impl Pack {
         self.buf.extend_from_slice(&other.buf);
         self.len += other.len;
     }
+}
+
+/// Reads the backwards length that ends at the end of `buf`; returns it and the bytes it
+/// took.
+fn get_backwards(buf: &[u8]) -> (usize, usize) {
+    let mut n = 0usize;
+    for (i, &b) in buf.iter().rev().enumerate() {
+        n |= ((b & 0x7f) as usize) << (7 * i);
+        if b & 0x80 == 0 {
+            return (n, i + 1);
+        }
+    }
+    panic!("truncated backwards length");
 }
 
 impl std::fmt::Debug for Pack {
@@ -235,7 +302,7 @@ mod tests {
         p.push_front(b"a");
         p.push_back(&[b'x'; 200]);
         assert_eq!(p.len(), 3);
-        assert_eq!(p.byte_len(), 2 + 2 + 202);
+        assert_eq!(p.byte_len(), 3 + 3 + 204);
         let second = p.offset_of(1).unwrap();
         assert_eq!(p.get(second).0, b"b");
         p.insert(second, b"");
@@ -263,7 +330,28 @@ mod tests {
         assert_eq!(p.len(), 4);
         assert_eq!(
             p.iter_offsets().map(|(o, _)| o).collect::<Vec<_>>(),
-            vec![0, 2, 5, 9]
+            vec![0, 3, 7, 12]
         );
+    }
+
+    #[test]
+    fn backward_steps() {
+        let sizes = [0usize, 1, 127, 128, 300, 16384, 5];
+        let items: Vec<Vec<u8>> = sizes.iter().map(|&n| vec![b'z'; n]).collect();
+        let p: Pack = items.iter().map(Vec::as_slice).collect();
+        let offsets: Vec<usize> = p.iter_offsets().map(|(o, _)| o).collect();
+        let mut back = Vec::new();
+        let mut at = p.last_offset();
+        while let Some(o) = at {
+            back.push(o);
+            assert_eq!(p.get(o).0.len(), sizes[sizes.len() - back.len()]);
+            at = p.prev(o);
+        }
+        back.reverse();
+        assert_eq!(back, offsets);
+        assert_eq!(Pack::new().last_offset(), None);
+        let mut q = Pack::new();
+        q.reserve_within(600, 8192);
+        assert!(q.heap_bytes() >= 600);
     }
 }

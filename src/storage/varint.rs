@@ -40,6 +40,39 @@ pub fn get(buf: &[u8]) -> (usize, usize) {
     panic!("truncated varint");
 }
 
+/// Writes `n` at `p`; returns the pointer past it. For the one-allocation blocks (entries,
+/// hash pairs, set members) that are built and read through raw pointers.
+///
+/// # Safety
+/// `p` must have room for `len(n)` bytes.
+pub unsafe fn put_raw(mut p: *mut u8, mut n: usize) -> *mut u8 {
+    while n >= 0x80 {
+        *p = (n as u8) | 0x80;
+        p = p.add(1);
+        n >>= 7;
+    }
+    *p = n as u8;
+    p.add(1)
+}
+
+/// Reads a number at `p`; returns it and the pointer past it.
+///
+/// # Safety
+/// `p` must point at a complete encoding inside a live allocation.
+pub unsafe fn get_raw(mut p: *const u8) -> (usize, *const u8) {
+    let mut n = 0usize;
+    let mut shift = 0;
+    loop {
+        let b = *p;
+        p = p.add(1);
+        n |= ((b & 0x7f) as usize) << shift;
+        if b & 0x80 == 0 {
+            return (n, p);
+        }
+        shift += 7;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,6 +84,13 @@ mod tests {
             let used = put(&mut b, n);
             assert_eq!(used, len(n));
             assert_eq!(get(&b), (n, used));
+            let mut r = [0u8; MAX_LEN];
+            // SAFETY: r has MAX_LEN bytes, enough for any usize.
+            unsafe {
+                let end = put_raw(r.as_mut_ptr(), n);
+                assert_eq!(end.offset_from(r.as_ptr()) as usize, used);
+                assert_eq!(get_raw(r.as_ptr()), (n, r.as_ptr().add(used)));
+            }
         }
     }
 }

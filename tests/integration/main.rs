@@ -3,14 +3,21 @@
 mod support;
 
 mod basics;
+mod blocking;
 mod config;
 mod conn_io;
 mod connection;
 mod debug;
+mod hashes;
 mod introspection;
 mod keys;
 mod latency;
+mod lists;
 mod protocol;
 mod random_diff;
+mod sets;
 mod strings;
 mod tools;
+mod zsets;
+mod zsets_fuzz;
+mod zsets_multi;

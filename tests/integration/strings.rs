@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::support::rng::Rng;
 use crate::support::{Diff, Value};
 
 /// Runs `script` through `Diff` with 1 and with 2 shards.
@@ -515,22 +516,7 @@ fn arity_errors() {
          LCS a",
     );
 }
-
-/// A small deterministic generator (xorshift), so fuzz cases are the same on every run.
-struct Rng(u64);
-
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
     fn digits(&mut self, n: u64) -> String {
         (0..n)
             .map(|_| char::from(b'0' + self.below(10) as u8))

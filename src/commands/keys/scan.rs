@@ -8,6 +8,7 @@
 //! for the whole scan is returned exactly once however the tables grow. "0" starts and
 //! ends the walk, as in Redis.
 
+use crate::commands::scan_args::{parse_cursor, parse_opts, ScanOpts};
 use bytes::Bytes;
 
 use super::super::{args, errors, glob};
@@ -55,63 +56,6 @@ pub(super) fn keys(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
     })
 }
 
-/// Parses a cursor as Redis's `strtoul`: optional sign, decimal digits, nothing else (a
-/// leading space or trailing garbage is invalid; "" is 0; "-n" wraps around).
-fn parse_cursor(s: &[u8]) -> Option<u64> {
-    let (neg, digits) = match s.first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if digits.is_empty() {
-        // strtoul parsed nothing: the end pointer is the start, valid only if empty.
-        return s.is_empty().then_some(0);
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
-#[derive(Debug, Clone, PartialEq)]
-struct ScanOpts {
-    count: usize,
-    pattern: Option<Bytes>,
-    type_name: Option<Bytes>,
-}
-
-fn parse_scan_opts(a: &[Bytes]) -> Result<ScanOpts, &'static str> {
-    let mut o = ScanOpts {
-        count: 10,
-        pattern: None,
-        type_name: None,
-    };
-    let mut i = 2;
-    while i < a.len() {
-        let has_value = i + 1 < a.len();
-        if args::eq(&a[i], "count") && has_value {
-            let n = args::int(&a[i + 1]).ok_or(errors::NOT_INTEGER)?;
-            if n < 1 {
-                return Err(errors::SYNTAX);
-            }
-            o.count = n as usize;
-        } else if args::eq(&a[i], "match") && has_value {
-            // "*" matches everything: the same as no pattern.
-            o.pattern = Some(a[i + 1].clone()).filter(|p| &p[..] != b"*");
-        } else if args::eq(&a[i], "type") && has_value {
-            o.type_name = Some(a[i + 1].clone());
-        } else {
-            return Err(errors::SYNTAX);
-        }
-        i += 2;
-    }
-    Ok(o)
-}
-
 /// One shard's part of a SCAN call: visits segments from `pos` until about `want` keys
 /// were seen (before filtering, as Redis counts) or at most `10 * want` segments, then
 /// filters. Returns the keys, the next position (`POS_END` when the table is done) and how
@@ -150,7 +94,7 @@ pub(super) fn scan(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
         let Some(cursor) = parse_cursor(&a[1]) else {
             return c.reply().error("ERR invalid cursor");
         };
-        let opts = match parse_scan_opts(&a) {
+        let opts = match parse_opts(&a, 2, true) {
             Ok(o) => o,
             Err(e) => return c.reply().error(e),
         };
@@ -420,24 +364,26 @@ mod tests {
 
     #[test]
     fn scan_options() {
-        let o = parse_scan_opts(&words(&[
-            "scan", "0", "COUNT", "5", "match", "*", "type", "x",
-        ]))
+        let o = parse_opts(
+            &words(&["scan", "0", "COUNT", "5", "match", "*", "type", "x"]),
+            2,
+            true,
+        )
         .unwrap();
         assert_eq!(
             (o.count, o.pattern, o.type_name),
             (5, None, Some("x".into()))
         );
         assert_eq!(
-            parse_scan_opts(&words(&["scan", "0", "count", "0"])),
+            parse_opts(&words(&["scan", "0", "count", "0"]), 2, true),
             Err(errors::SYNTAX)
         );
         assert_eq!(
-            parse_scan_opts(&words(&["scan", "0", "count", "x"])),
+            parse_opts(&words(&["scan", "0", "count", "x"]), 2, true),
             Err(errors::NOT_INTEGER)
         );
         assert_eq!(
-            parse_scan_opts(&words(&["scan", "0", "match"])),
+            parse_opts(&words(&["scan", "0", "match"]), 2, true),
             Err(errors::SYNTAX)
         );
     }

@@ -4,6 +4,7 @@
 
 pub mod gen;
 pub mod resp;
+pub mod rng;
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -141,6 +142,11 @@ impl Server {
         let mut c = s.conn();
         wait_for("PING answered", Duration::from_secs(10), || {
             c.cmd(&["PING"]) == Value::Simple("PONG".into())
+        });
+        // The shards serve before the main thread writes the pidfile and logs that it is
+        // ready: tests that read either wait for that line.
+        wait_for("ready logged", Duration::from_secs(10), || {
+            s.log().contains("Ready to accept connections")
         });
         s
     }
