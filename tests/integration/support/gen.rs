@@ -258,57 +258,57 @@ impl Gen {
         (0..n).map(|_| self.key()).collect()
     }
 
-    pub fn from_words(&mut self, pool: &[&str]) -> String {
+    pub fn one_of(&mut self, pool: &[&str]) -> String {
         self.rng.pick(pool).to_string()
     }
 
     pub fn val(&mut self) -> String {
-        self.from_words(VALUES)
+        self.one_of(VALUES)
     }
 
     pub fn int(&mut self) -> String {
-        self.from_words(INTS)
+        self.one_of(INTS)
     }
 
     pub fn float(&mut self) -> String {
-        self.from_words(FLOATS)
+        self.one_of(FLOATS)
     }
 
     pub fn field(&mut self) -> String {
-        self.from_words(FIELDS)
+        self.one_of(FIELDS)
     }
 
     pub fn member(&mut self) -> String {
-        self.from_words(MEMBERS)
+        self.one_of(MEMBERS)
     }
 
     pub fn score(&mut self) -> String {
-        self.from_words(SCORES)
+        self.one_of(SCORES)
     }
 
     pub fn score_bound(&mut self) -> String {
-        self.from_words(SCORE_BOUNDS)
+        self.one_of(SCORE_BOUNDS)
     }
 
     pub fn lex_bound(&mut self) -> String {
-        self.from_words(LEX_BOUNDS)
+        self.one_of(LEX_BOUNDS)
     }
 
     pub fn index(&mut self) -> String {
-        self.from_words(INDEXES)
+        self.one_of(INDEXES)
     }
 
     pub fn count(&mut self) -> String {
-        self.from_words(COUNTS)
+        self.one_of(COUNTS)
     }
 
     /// A small count for random picks (a huge negative count would build a huge reply).
     pub fn small_count(&mut self) -> String {
-        self.from_words(&["0", "1", "2", "3", "5", "20", "-1", "-2", "-5", "abc"])
+        self.one_of(&["0", "1", "2", "3", "5", "20", "-1", "-2", "-5", "abc"])
     }
 
     pub fn pattern(&mut self) -> String {
-        self.from_words(PATTERNS)
+        self.one_of(PATTERNS)
     }
 
     /// A list element / set member.
@@ -322,7 +322,7 @@ impl Gen {
     /// other), sometimes a value that deletes the key at once or is rejected.
     pub fn rel_s(&mut self) -> String {
         if self.chance(8) {
-            return self.from_words(&["0", "-1", "abc", "9223372036854775807", "1.5", ""]);
+            return self.one_of(&["0", "-1", "abc", "9223372036854775807", "1.5", ""]);
         }
         loop {
             let v = 100_000 + self.rng.below(100_000) * 1000;
@@ -348,10 +348,10 @@ impl Gen {
     /// it, so DBSIZE and KEYS would depend on timing.
     pub fn abs_s(&mut self, past: bool) -> String {
         if self.chance(8) {
-            return self.from_words(&["0", "-5", "abc", "9223372036854775807"]);
+            return self.one_of(&["0", "-5", "abc", "9223372036854775807"]);
         }
         if past && self.chance(10) {
-            return self.from_words(&["1", &(self.now_s - 1000).to_string()]);
+            return self.one_of(&["1", &(self.now_s - 1000).to_string()]);
         }
         (self.now_s + 200_000_000 + self.rng.below(50) * 1000).to_string()
     }
@@ -375,7 +375,7 @@ impl Gen {
     /// Picks one of the given options words or none.
     pub fn maybe(&mut self, percent: u64, words: &[&str]) -> Vec<String> {
         if self.chance(percent) {
-            vec![self.from_words(words)]
+            vec![self.one_of(words)]
         } else {
             vec![]
         }
@@ -385,7 +385,7 @@ impl Gen {
     pub fn numkeys(&mut self, min: u64, max: u64) -> Vec<String> {
         let keys = self.keys(min, max);
         let n = if self.chance(5) {
-            self.from_words(&["0", "-1", "abc", "9"])
+            self.one_of(&["0", "-1", "abc", "9"])
         } else {
             keys.len().to_string()
         };

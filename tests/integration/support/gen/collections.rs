@@ -16,27 +16,21 @@ const fn blocking(name: &'static str, weight: u32, make: fn(&mut Gen) -> Vec<Str
 }
 
 fn left_right(g: &mut Gen) -> String {
-    g.from_words(&["LEFT", "RIGHT", "LEFT", "RIGHT", "UP"])
+    g.one_of(&["LEFT", "RIGHT", "LEFT", "RIGHT", "UP"])
 }
 
 fn lpos_opts(g: &mut Gen) -> Vec<String> {
     let mut groups: Vec<Vec<String>> = Vec::new();
     if g.chance(30) {
         // Not LONG_MIN: Redis 7.0 negates it (signed overflow, undefined behaviour).
-        let r = g.from_words(&["1", "2", "-1", "-2", "0", "x", "9223372036854775807"]);
+        let r = g.one_of(&["1", "2", "-1", "-2", "0", "x", "9223372036854775807"]);
         groups.push(vec!["RANK".into(), r]);
     }
     if g.chance(30) {
-        groups.push(vec![
-            "COUNT".into(),
-            g.from_words(&["0", "1", "2", "-1", "x"]),
-        ]);
+        groups.push(vec!["COUNT".into(), g.one_of(&["0", "1", "2", "-1", "x"])]);
     }
     if g.chance(20) {
-        groups.push(vec![
-            "MAXLEN".into(),
-            g.from_words(&["0", "1", "3", "-1", "x"]),
-        ]);
+        groups.push(vec!["MAXLEN".into(), g.one_of(&["0", "1", "3", "-1", "x"])]);
     }
     g.shuffle(&mut groups);
     groups.concat()
@@ -45,10 +39,7 @@ fn lpos_opts(g: &mut Gen) -> Vec<String> {
 /// `[COUNT n]` for the *MPOP commands.
 fn mpop_count(g: &mut Gen) -> Vec<String> {
     if g.chance(50) {
-        vec![
-            "COUNT".into(),
-            g.from_words(&["1", "2", "5", "0", "-1", "x"]),
-        ]
+        vec!["COUNT".into(), g.one_of(&["1", "2", "5", "0", "-1", "x"])]
     } else {
         vec![]
     }
@@ -114,14 +105,14 @@ pub static LISTS: Family = Family {
             argv!["LSET", g.key(), g.index(), g.member()]
         }),
         cmd("LINSERT", 2, Cmp::Exact, |g| {
-            let wh = g.from_words(&["BEFORE", "AFTER", "before", "MIDDLE"]);
+            let wh = g.one_of(&["BEFORE", "AFTER", "before", "MIDDLE"]);
             argv!["LINSERT", g.key(), wh, g.member(), g.member()]
         }),
         cmd("LREM", 2, Cmp::Exact, |g| {
             argv![
                 "LREM",
                 g.key(),
-                g.from_words(&["0", "1", "2", "-1", "-2", "x"]),
+                g.one_of(&["0", "1", "2", "-1", "-2", "x"]),
                 g.member()
             ]
         }),
@@ -204,7 +195,7 @@ pub static HASHES: Family = Family {
             if g.chance(60) {
                 v.push(g.small_count());
                 if g.chance(50) {
-                    v.push(g.from_words(&["WITHVALUES", "WITHVALUES", "BAD"]));
+                    v.push(g.one_of(&["WITHVALUES", "WITHVALUES", "BAD"]));
                 }
             }
             v
@@ -262,7 +253,7 @@ pub static SETS: Family = Family {
         }),
         cmd("SINTERCARD", 2, Cmp::Exact, |g| {
             let limit = if g.chance(40) {
-                vec!["LIMIT".into(), g.from_words(&["0", "1", "2", "-1", "x"])]
+                vec!["LIMIT".into(), g.one_of(&["0", "1", "2", "-1", "x"])]
             } else {
                 vec![]
             };
@@ -301,8 +292,8 @@ fn zadd_opts(g: &mut Gen) -> Vec<String> {
 
 fn limit(g: &mut Gen) -> Vec<String> {
     if g.chance(35) {
-        let off = g.from_words(&["0", "1", "2", "-1", "x"]);
-        let n = g.from_words(&["0", "1", "2", "3", "-1", "-5", "x"]);
+        let off = g.one_of(&["0", "1", "2", "-1", "x"]);
+        let n = g.one_of(&["0", "1", "2", "3", "-1", "-5", "x"]);
         vec!["LIMIT".into(), off, n]
     } else {
         vec![]
@@ -338,7 +329,7 @@ fn zrange_args(g: &mut Gen) -> Vec<String> {
         opts.push(l);
     }
     if g.chance(3) {
-        opts.push(vec![g.from_words(&["BYSCORE", "BYLEX", "FOO"])]);
+        opts.push(vec![g.one_of(&["BYSCORE", "BYLEX", "FOO"])]);
     }
     g.shuffle(&mut opts);
     argv![key, a, b, opts.concat()]
@@ -351,12 +342,12 @@ fn weights_aggregate(g: &mut Gen, n: usize) -> Vec<String> {
         let m = if g.chance(90) { n } else { n.saturating_sub(1) };
         let mut w = vec!["WEIGHTS".to_string()];
         for _ in 0..m {
-            w.push(g.from_words(&["1", "2", "0", "-1", "0.5", "inf", "-inf", "nan", "x"]));
+            w.push(g.one_of(&["1", "2", "0", "-1", "0.5", "inf", "-inf", "nan", "x"]));
         }
         groups.push(w);
     }
     if g.chance(35) {
-        let agg = g.from_words(&["SUM", "MIN", "MAX", "sum", "AVG"]);
+        let agg = g.one_of(&["SUM", "MIN", "MAX", "sum", "AVG"]);
         groups.push(vec!["AGGREGATE".into(), agg]);
     }
     g.shuffle(&mut groups);
@@ -488,7 +479,7 @@ pub static ZSETS: Family = Family {
             ]
         }),
         cmd("ZMPOP", 2, Cmp::Exact, |g| {
-            let which = g.from_words(&["MIN", "MAX", "min", "MID"]);
+            let which = g.one_of(&["MIN", "MAX", "min", "MID"]);
             argv!["ZMPOP", g.numkeys(1, 3), which, mpop_count(g)]
         }),
         cmd("ZUNION", 2, Cmp::Exact, |g| {
@@ -511,7 +502,7 @@ pub static ZSETS: Family = Family {
         }),
         cmd("ZINTERCARD", 1, Cmp::Exact, |g| {
             let limit = if g.chance(40) {
-                vec!["LIMIT".into(), g.from_words(&["0", "1", "2", "-1", "x"])]
+                vec!["LIMIT".into(), g.one_of(&["0", "1", "2", "-1", "x"])]
             } else {
                 vec![]
             };
@@ -522,7 +513,7 @@ pub static ZSETS: Family = Family {
             if g.chance(60) {
                 v.push(g.small_count());
                 if g.chance(50) {
-                    v.push(g.from_words(&["WITHSCORES", "WITHSCORES", "BAD"]));
+                    v.push(g.one_of(&["WITHSCORES", "WITHSCORES", "BAD"]));
                 }
             }
             v
@@ -541,7 +532,7 @@ pub static ZSETS: Family = Family {
 
 /// Never 0 (forever); the short ones time out on an empty key with a nil reply.
 fn timeout(g: &mut Gen) -> String {
-    g.from_words(&["0.01", "0.01", "0.02", "-1", "x"])
+    g.one_of(&["0.01", "0.01", "0.02", "-1", "x"])
 }
 
 pub static BLOCKING: Family = Family {
@@ -580,7 +571,7 @@ pub static BLOCKING: Family = Family {
             argv!["BZPOPMAX", g.keys(1, 3), timeout(g)]
         }),
         blocking("BZMPOP", 1, |g| {
-            let which = g.from_words(&["MIN", "MAX", "MID"]);
+            let which = g.one_of(&["MIN", "MAX", "MID"]);
             argv!["BZMPOP", timeout(g), g.numkeys(1, 3), which, mpop_count(g)]
         }),
     ],

@@ -7,7 +7,7 @@ use super::{cmd, Cmp, Family, Gen, PREFIXES};
 fn set_opts(g: &mut Gen) -> Vec<String> {
     let mut groups: Vec<Vec<String>> = Vec::new();
     if g.chance(30) {
-        groups.push(vec![g.from_words(&["NX", "XX"])]);
+        groups.push(vec![g.one_of(&["NX", "XX"])]);
     }
     if g.chance(20) {
         groups.push(vec!["GET".into()]);
@@ -19,7 +19,7 @@ fn set_opts(g: &mut Gen) -> Vec<String> {
         groups.push(g.expiry_opt("KEEPTTL"));
     }
     if g.chance(2) {
-        groups.push(vec![g.from_words(&["NX", "XX", "FOO"])]);
+        groups.push(vec![g.one_of(&["NX", "XX", "FOO"])]);
     }
     g.shuffle(&mut groups);
     groups.concat()
@@ -49,7 +49,7 @@ fn lcs_opts(g: &mut Gen) -> Vec<String> {
     if g.chance(30) {
         groups.push(vec![
             "MINMATCHLEN".into(),
-            g.from_words(&["0", "1", "2", "-1", "x"]),
+            g.one_of(&["0", "1", "2", "-1", "x"]),
         ]);
     }
     if g.chance(30) {
@@ -61,7 +61,7 @@ fn lcs_opts(g: &mut Gen) -> Vec<String> {
 
 /// Strings grow by APPEND/SETRANGE; offsets stay small except the over-limit error.
 fn offset(g: &mut Gen) -> String {
-    g.from_words(&["0", "1", "3", "10", "-1", "abc", "536870912", "100"])
+    g.one_of(&["0", "1", "3", "10", "-1", "abc", "536870912", "100"])
 }
 
 pub static STRINGS: Family = Family {
@@ -128,7 +128,7 @@ pub static STRINGS: Family = Family {
 fn expire_flag(g: &mut Gen) -> Vec<String> {
     let mut v = g.maybe(40, &["NX", "XX", "GT", "LT"]);
     if g.chance(3) {
-        v.push(g.from_words(&["NX", "GT", "BAD"]));
+        v.push(g.one_of(&["NX", "GT", "BAD"]));
     }
     v
 }
@@ -136,7 +136,7 @@ fn expire_flag(g: &mut Gen) -> Vec<String> {
 fn copy_opts(g: &mut Gen) -> Vec<String> {
     let mut groups: Vec<Vec<String>> = Vec::new();
     if g.chance(20) {
-        groups.push(vec!["DB".into(), g.from_words(&["0", "1", "1", "x", "99"])]);
+        groups.push(vec!["DB".into(), g.one_of(&["0", "1", "1", "x", "99"])]);
     }
     if g.chance(40) {
         groups.push(vec!["REPLACE".into()]);
@@ -153,11 +153,11 @@ fn scan_opts(g: &mut Gen, with_type: bool) -> Vec<String> {
     if g.chance(40) {
         groups.push(vec![
             "COUNT".into(),
-            g.from_words(&["1", "2", "10", "1000", "0", "x"]),
+            g.one_of(&["1", "2", "10", "1000", "0", "x"]),
         ]);
     }
     if with_type && g.chance(30) {
-        let t = g.from_words(&["string", "list", "hash", "set", "zset", "nosuch"]);
+        let t = g.one_of(&["string", "list", "hash", "set", "zset", "nosuch"]);
         groups.push(vec!["TYPE".into(), t]);
     }
     g.shuffle(&mut groups);
@@ -168,7 +168,7 @@ fn scan_opts(g: &mut Gen, with_type: bool) -> Vec<String> {
 /// reads it as 2^64-1, a valid cursor whose elements depend on its table's layout.
 pub fn cursor(g: &mut Gen) -> String {
     if g.chance(3) {
-        g.from_words(&["abc", "1x"])
+        g.one_of(&["abc", "1x"])
     } else {
         "0".into()
     }
@@ -219,7 +219,7 @@ pub static KEYSPACE: Family = Family {
             argv!["COPY", g.key(), g.key(), copy_opts(g)]
         }),
         cmd("MOVE", 1, Cmp::Exact, |g| {
-            argv!["MOVE", g.key(), g.from_words(&["1", "1", "0", "x"])]
+            argv!["MOVE", g.key(), g.one_of(&["1", "1", "0", "x"])]
         }),
         cmd("OBJECT ENCODING", 3, Cmp::Exact, |g| {
             argv!["OBJECT", "ENCODING", g.key()]
