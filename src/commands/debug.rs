@@ -378,7 +378,12 @@ async fn object(c: &mut Client, key: Bytes) {
             // Redis reads the raw dict: a logically expired key is still shown.
             let e = ks.dbs[db].table().get(&key)?;
             let info = match e.value() {
-                ValueRef::Str(v) => str_info(v, false),
+                ValueRef::Str(v) if e.int_encodable() => str_info(v, false),
+                // INCRBYFLOAT's result: embstr (or raw) even when it reads as an integer.
+                ValueRef::Str(v) => StrInfo {
+                    encoding: if v.len() > 44 { "raw" } else { "embstr" },
+                    ..str_info(v, true)
+                },
                 ValueRef::Obj(o) => match o {
                     Object::Str(v) => str_info(v, true),
                     // The RDB issue gives collections their real serialized length.

@@ -29,11 +29,19 @@ pub fn unknown_command(args: &[bytes::Bytes]) -> String {
         "ERR unknown command '{}', with args beginning with: ",
         show(args.first().map(|a| &a[..]).unwrap_or(b""))
     );
+    // Redis (`processCommand`) lists arguments while the list is shorter than 128
+    // bytes, each cut to what is left of those 128.
+    let mut listed = String::new();
     for a in args.iter().skip(1) {
-        msg.push('\'');
-        msg.push_str(&show(a));
-        msg.push_str("' ");
+        if listed.len() >= 128 {
+            break;
+        }
+        let room = 128 - listed.len();
+        listed.push('\'');
+        listed.push_str(&show(&a[..a.len().min(room)]));
+        listed.push_str("' ");
     }
+    msg.push_str(&listed);
     msg
 }
 

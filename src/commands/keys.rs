@@ -228,7 +228,7 @@ fn read_lookup<'a>(ctx: &'a mut ExecCtx, key: &[u8]) -> Option<&'a Entry> {
 /// A copy of `e` under `key`, value duplicated, TTL kept (COPY).
 fn dup_entry(e: &Entry, key: &[u8]) -> Entry {
     let value = match e.value() {
-        ValueRef::Str(s) => NewValue::Str(s),
+        ValueRef::Str(_) => e.inline_value(),
         ValueRef::Obj(o) => NewValue::Obj(Box::new(o.clone())),
     };
     Entry::new(key, value, e.expire_at_ms())
@@ -294,8 +294,8 @@ fn type_cmd(ctx: &mut ExecCtx, a: &[Bytes]) {
 /// Redis's string encodings: "int" for a canonical integer (`string2l`, at most 20 chars),
 /// "embstr" up to 44 bytes, "raw" beyond. A string grown in place is an `Object::Str`,
 /// which reports "raw" like Redis's appended sds.
-fn string_encoding(s: &[u8]) -> &'static str {
-    if s.len() <= 20 && parse_i64_strict(s).is_some() {
+fn string_encoding(s: &[u8], int_ok: bool) -> &'static str {
+    if int_ok && s.len() <= 20 && parse_i64_strict(s).is_some() {
         "int"
     } else if s.len() <= 44 {
         "embstr"
@@ -306,9 +306,9 @@ fn string_encoding(s: &[u8]) -> &'static str {
 
 /// OBJECT REFCOUNT: Redis shares the integers 0..9999 (`OBJ_SHARED_INTEGERS`) and reports
 /// them with `OBJ_SHARED_REFCOUNT`; every other value has one reference.
-fn refcount(v: ValueRef) -> i64 {
+fn refcount(v: ValueRef, int_ok: bool) -> i64 {
     match v {
-        ValueRef::Str(s) if string_encoding(s) == "int" => match parse_i64_strict(s) {
+        ValueRef::Str(s) if string_encoding(s, int_ok) == "int" => match parse_i64_strict(s) {
             Some(0..=9999) => i32::MAX as i64,
             _ => 1,
         },
@@ -360,13 +360,13 @@ fn object(ctx: &mut ExecCtx, a: &[Bytes]) {
     match sub.as_slice() {
         b"encoding" => {
             let name = match e.value() {
-                ValueRef::Str(s) => string_encoding(s),
+                ValueRef::Str(s) => string_encoding(s, e.int_encodable()),
                 ValueRef::Obj(o) => o.encoding_name(),
             };
             ctx.out.bulk(name.as_bytes());
         }
         b"refcount" => {
-            let n = refcount(e.value());
+            let n = refcount(e.value(), e.int_encodable());
             ctx.out.int(n);
         }
         // shardis has no maxmemory-policy yet, so the policy is always Redis's default
@@ -384,23 +384,23 @@ mod tests {
 
     #[test]
     fn string_encodings_match_redis() {
-        assert_eq!(string_encoding(b"123"), "int");
-        assert_eq!(string_encoding(b"-9223372036854775808"), "int");
-        assert_eq!(string_encoding(b"9223372036854775808"), "embstr");
-        assert_eq!(string_encoding(b"0123"), "embstr");
-        assert_eq!(string_encoding(b"+1"), "embstr");
-        assert_eq!(string_encoding(b""), "embstr");
-        assert_eq!(string_encoding(&[b'x'; 44]), "embstr");
-        assert_eq!(string_encoding(&[b'x'; 45]), "raw");
+        assert_eq!(string_encoding(b"123", true), "int");
+        assert_eq!(string_encoding(b"-9223372036854775808", true), "int");
+        assert_eq!(string_encoding(b"9223372036854775808", true), "embstr");
+        assert_eq!(string_encoding(b"0123", true), "embstr");
+        assert_eq!(string_encoding(b"+1", true), "embstr");
+        assert_eq!(string_encoding(b"", true), "embstr");
+        assert_eq!(string_encoding(&[b'x'; 44], true), "embstr");
+        assert_eq!(string_encoding(&[b'x'; 45], true), "raw");
     }
 
     #[test]
     fn shared_integers_report_max_refcount() {
-        assert_eq!(refcount(ValueRef::Str(b"0")), i32::MAX as i64);
-        assert_eq!(refcount(ValueRef::Str(b"9999")), i32::MAX as i64);
-        assert_eq!(refcount(ValueRef::Str(b"10000")), 1);
-        assert_eq!(refcount(ValueRef::Str(b"-1")), 1);
-        assert_eq!(refcount(ValueRef::Str(b"abc")), 1);
+        assert_eq!(refcount(ValueRef::Str(b"0"), true), i32::MAX as i64);
+        assert_eq!(refcount(ValueRef::Str(b"9999"), true), i32::MAX as i64);
+        assert_eq!(refcount(ValueRef::Str(b"10000"), true), 1);
+        assert_eq!(refcount(ValueRef::Str(b"-1"), true), 1);
+        assert_eq!(refcount(ValueRef::Str(b"abc"), true), 1);
     }
 
     #[test]

@@ -11,16 +11,16 @@ use crate::storage::{Entry, NewValue};
 const DECREMENT_OVERFLOW: &str = "ERR decrement would overflow";
 const FLOAT_OUT_OF_RANGE: &str = "ERR increment would produce NaN or Infinity";
 
-/// Stores `text` as the key's new string value, keeping its TTL (or creating the key).
-fn store(ctx: &mut ExecCtx, key: &[u8], text: &[u8]) {
+/// Stores `value` as the key's new string value, keeping its TTL (or creating the key).
+fn store(ctx: &mut ExecCtx, key: &[u8], value: NewValue) {
     let now = ctx.now_ms;
     let db = ctx.db();
     if let Some(mut e) = db.get_mut(key, now) {
         let ttl = e.expire_at_ms();
-        e.replace(NewValue::Str(text), ttl);
+        e.replace(value, ttl);
         return;
     }
-    db.insert(Entry::new(key, NewValue::Str(text), None));
+    db.insert(Entry::new(key, value, None));
 }
 
 /// The current value as Redis reads it for a counter: `Ok(None)` when the key is missing,
@@ -46,7 +46,7 @@ fn incr_by(ctx: &mut ExecCtx, key: &[u8], delta: i64) {
         return ctx.out.error(errors::OVERFLOW);
     };
     let mut buf = itoa::Buffer::new();
-    store(ctx, key, buf.format(new).as_bytes());
+    store(ctx, key, NewValue::Str(buf.format(new).as_bytes()));
     ctx.out.int(new);
 }
 
@@ -94,6 +94,6 @@ pub fn incrbyfloat(ctx: &mut ExecCtx, a: &[Bytes]) {
         _ => return ctx.out.error(FLOAT_OUT_OF_RANGE),
     };
     let text = sum.to_human_string();
-    store(ctx, &a[1], text.as_bytes());
+    store(ctx, &a[1], NewValue::StrAsIs(text.as_bytes()));
     ctx.out.bulk(text.as_bytes());
 }

@@ -30,6 +30,9 @@ use super::varint;
 const TAG_KIND_MASK: u8 = 0b0000_0011;
 const KIND_INLINE_STR: u8 = 0;
 const KIND_OBJECT: u8 = 1;
+/// An inline string Redis keeps as written (embstr), never as an integer, even when it
+/// reads as one: INCRBYFLOAT's result (`createStringObjectFromLongDouble`).
+const KIND_INLINE_AS_IS: u8 = 2;
 const TAG_TTL: u8 = 0b0000_0100;
 const TAG_KEY_LEN_SHIFT: u32 = 3;
 /// Longest key whose length fits in the tag.
@@ -44,6 +47,8 @@ pub enum ValueRef<'a> {
 /// What a new entry holds.
 pub enum NewValue<'a> {
     Str(&'a [u8]),
+    /// A string OBJECT ENCODING never reports as "int" (see `KIND_INLINE_AS_IS`).
+    StrAsIs(&'a [u8]),
     Obj(Box<Object>),
 }
 
@@ -69,6 +74,7 @@ impl Entry {
     pub fn new(key: &[u8], value: NewValue<'_>, expire_at_ms: Option<u64>) -> Entry {
         let (kind, value_bytes) = match &value {
             NewValue::Str(s) => (KIND_INLINE_STR, varint::len(s.len()) + s.len()),
+            NewValue::StrAsIs(s) => (KIND_INLINE_AS_IS, varint::len(s.len()) + s.len()),
             NewValue::Obj(_) => (KIND_OBJECT, 8),
         };
         let ttl_bytes = if expire_at_ms.is_some() { 8 } else { 0 };
@@ -101,7 +107,7 @@ impl Entry {
             std::ptr::copy_nonoverlapping(key.as_ptr(), p, key.len());
             p = p.add(key.len());
             match value {
-                NewValue::Str(s) => {
+                NewValue::Str(s) | NewValue::StrAsIs(s) => {
                     p = varint::put_raw(p, s.len());
                     std::ptr::copy_nonoverlapping(s.as_ptr(), p, s.len());
                 }
@@ -204,6 +210,26 @@ impl Entry {
         }
     }
 
+    /// Whether OBJECT ENCODING may call this string "int" (Redis's `tryObjectEncoding`
+    /// ran on it): every string but INCRBYFLOAT's results and grown strings.
+    pub fn int_encodable(&self) -> bool {
+        self.parts().tag & TAG_KIND_MASK == KIND_INLINE_STR
+    }
+
+    /// An inline string value as it would be written again (same kind), for rebuilding
+    /// or copying the entry. Object entries give an empty string.
+    pub fn inline_value(&self) -> NewValue<'_> {
+        let s = match self.value() {
+            ValueRef::Str(s) => s,
+            ValueRef::Obj(_) => b"",
+        };
+        if self.parts().tag & TAG_KIND_MASK == KIND_INLINE_AS_IS {
+            NewValue::StrAsIs(s)
+        } else {
+            NewValue::Str(s)
+        }
+    }
+
     /// Mutable access to the object, for entries that hold one.
     pub fn object_mut(&mut self) -> Option<&mut Object> {
         // SAFETY: &mut self gives exclusive access to the owned object.
@@ -231,11 +257,7 @@ impl Entry {
         }
         let fresh = match self.take_object() {
             Some(obj) => Entry::new(self.key(), NewValue::Obj(obj), expire_at_ms),
-            None => Entry::new(
-                self.key(),
-                NewValue::Str(self.as_str().unwrap_or(b"")),
-                expire_at_ms,
-            ),
+            None => Entry::new(self.key(), self.inline_value(), expire_at_ms),
         };
         *self = fresh;
     }

@@ -34,3 +34,16 @@ fn multi_key_commands_span_shards() {
          MGET a b c d e",
     );
 }
+
+#[test]
+fn unknown_command_errors_cut_long_arguments_as_redis() {
+    let mut d = Diff::new(1);
+    let many: Vec<String> = (0..60).map(|i| i.to_string()).collect();
+    let mut args = vec!["FOO"];
+    args.extend(many.iter().map(String::as_str));
+    d.check(&args);
+    let long = "x".repeat(300);
+    d.check(&[&long, &long, "a"]);
+    d.check(&["nope", "a", &long, "b"]);
+    d.check(&["nope"]);
+}

@@ -631,3 +631,28 @@ fn mset_with_dangling_key_sets_nothing_across_shards() {
          EXISTS a b",
     );
 }
+
+#[test]
+fn incrbyfloat_results_are_never_int_encoded() {
+    // Redis keeps INCRBYFLOAT's result as the formatted string (embstr), even "1"; INCR's
+    // is an integer. The kind survives TTL changes, COPY and RENAME.
+    on_both_topologies(
+        "SET a 1
+         INCRBYFLOAT a 0
+         OBJECT ENCODING a
+         OBJECT REFCOUNT a
+         EXPIRE a 100
+         OBJECT ENCODING a
+         PERSIST a
+         OBJECT ENCODING a
+         COPY a b
+         OBJECT ENCODING b
+         RENAME b c
+         OBJECT ENCODING c
+         INCR a
+         OBJECT ENCODING a
+         OBJECT REFCOUNT a
+         INCRBYFLOAT n 12345678901234567890123456789012345678901234.5
+         OBJECT ENCODING n",
+    );
+}
