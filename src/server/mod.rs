@@ -221,6 +221,26 @@ async fn run_shard(
 /// Fails when another process already listens on one of the addresses. Shards bind with
 /// SO_REUSEPORT, which would silently share the port with another shardis, so the check
 /// binds once without it first, as a plain redis-server would.
+/// Binds a TCP socket to `target` without listening, then closes it: whether the address
+/// is free. Never listening matters: a client connecting during start-up would otherwise
+/// be queued on this short-lived socket and dropped when it closes, instead of being
+/// refused until the shards listen.
+fn bind_only(target: &str) -> std::io::Result<()> {
+    use std::net::ToSocketAddrs;
+    let addr = target
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| std::io::Error::other("no address"))?;
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        None,
+    )?;
+    // As a listener would (std sets it too): a port left in TIME_WAIT counts as free.
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())
+}
+
 fn check_ports_free(binds: &[String], port: u16) -> Result<(), String> {
     for addr in binds {
         let addr = addr.trim_start_matches('-');
@@ -229,7 +249,7 @@ fn check_ports_free(binds: &[String], port: u16) -> Result<(), String> {
         } else {
             format!("{addr}:{port}")
         };
-        if let Err(e) = std::net::TcpListener::bind(target.as_str()) {
+        if let Err(e) = bind_only(&target) {
             return Err(format!(
                 "Warning: Could not create server TCP listening socket {target}: bind: {e}\nFailed listening on port {port} (tcp), aborting."
             ));
