@@ -26,11 +26,6 @@ const KEYS_BEFORE_TIMEOUT: KeyRange = KeyRange {
     last: -2,
     step: 1,
 };
-const SOURCE_AND_DESTINATION: KeyRange = KeyRange {
-    first: 1,
-    last: 2,
-    step: 1,
-};
 
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
@@ -51,14 +46,14 @@ pub static COMMANDS: &[CommandSpec] = &[
         name: "brpoplpush",
         arity: 4,
         flags: WRITE | DENYOOM | NOSCRIPT | BLOCKING,
-        keys: SOURCE_AND_DESTINATION,
+        keys: KeyRange::FIRST_TWO,
         run: Run::Coord(brpoplpush),
     },
     CommandSpec {
         name: "blmove",
         arity: 6,
         flags: WRITE | DENYOOM | NOSCRIPT | BLOCKING,
-        keys: SOURCE_AND_DESTINATION,
+        keys: KeyRange::FIRST_TWO,
         run: Run::Coord(blmove),
     },
     // Keys after numkeys: `movablekeys`, legacy key range 0 0 0 as Redis reports it.

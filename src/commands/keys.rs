@@ -17,13 +17,6 @@ use super::{errors, Combine, CommandSpec, ExecCtx, KeyRange, Run};
 use crate::protocol::parse_i64_strict;
 use crate::storage::{Entry, NewValue, Object, ValueRef};
 
-/// Keys at arguments 1 and 2 (RENAME, COPY).
-const TWO_KEYS: KeyRange = KeyRange {
-    first: 1,
-    last: 2,
-    step: 1,
-};
-
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "del",
@@ -169,21 +162,21 @@ pub static COMMANDS: &[CommandSpec] = &[
         name: "rename",
         arity: 3,
         flags: WRITE,
-        keys: TWO_KEYS,
+        keys: KeyRange::FIRST_TWO,
         run: Run::ShardOr(rename::rename, rename::rename_across),
     },
     CommandSpec {
         name: "renamenx",
         arity: 3,
         flags: WRITE | FAST,
-        keys: TWO_KEYS,
+        keys: KeyRange::FIRST_TWO,
         run: Run::ShardOr(rename::renamenx, rename::renamenx_across),
     },
     CommandSpec {
         name: "copy",
         arity: -3,
         flags: WRITE | DENYOOM,
-        keys: TWO_KEYS,
+        keys: KeyRange::FIRST_TWO,
         run: Run::ShardOr(rename::copy, rename::copy_across),
     },
     CommandSpec {

@@ -27,11 +27,6 @@ const NUMKEYS: &str = "ERR numkeys should be greater than 0";
 const COUNT: &str = "ERR count should be greater than 0";
 
 const ONE: KeyRange = KeyRange::ONE;
-const TWO: KeyRange = KeyRange {
-    first: 1,
-    last: 2,
-    step: 1,
-};
 const WDF: u32 = WRITE | DENYOOM | FAST;
 const WD: u32 = WRITE | DENYOOM;
 
@@ -53,12 +48,18 @@ pub static COMMANDS: &[CommandSpec] = &[
         KeyRange::NONE,
         Run::Coord(lmpop_coord),
     ),
-    spec("lmove", 5, WD, TWO, Run::ShardOr(lmove, lmove_coord)),
+    spec(
+        "lmove",
+        5,
+        WD,
+        KeyRange::FIRST_TWO,
+        Run::ShardOr(lmove, lmove_coord),
+    ),
     spec(
         "rpoplpush",
         3,
         WD,
-        TWO,
+        KeyRange::FIRST_TWO,
         Run::ShardOr(rpoplpush, lmove_coord),
     ),
     spec("llen", 2, READONLY | FAST, ONE, Run::Shard(ops::llen)),

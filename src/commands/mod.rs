@@ -121,6 +121,12 @@ impl KeyRange {
         last: -1,
         step: 1,
     };
+    /// The first two arguments (source and destination: RENAME, LMOVE, SMOVE, LCS...).
+    pub const FIRST_TWO: KeyRange = KeyRange {
+        first: 1,
+        last: 2,
+        step: 1,
+    };
 
     /// Indexes of the key arguments in `argc` arguments.
     pub fn positions(&self, argc: usize) -> impl Iterator<Item = usize> {
@@ -343,12 +349,10 @@ mod tests {
         };
         assert_eq!(mset.positions(5).collect::<Vec<_>>(), vec![1, 3]);
         assert_eq!(KeyRange::NONE.positions(3).count(), 0);
-        let two = KeyRange {
-            first: 1,
-            last: 2,
-            step: 1,
-        };
-        assert_eq!(two.positions(3).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(
+            KeyRange::FIRST_TWO.positions(3).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
     }
 
     #[test]

@@ -20,19 +20,6 @@ use crate::protocol::Reply;
 use crate::storage::set::{Elem, Set};
 use crate::storage::POS_END;
 
-/// Every argument is a key: the sources of SINTER/SUNION/SDIFF, and the destination
-/// followed by the sources of their STORE forms.
-const FROM_1: KeyRange = KeyRange {
-    first: 1,
-    last: -1,
-    step: 1,
-};
-/// SMOVE's source and destination.
-const TWO: KeyRange = KeyRange {
-    first: 1,
-    last: 2,
-    step: 1,
-};
 const ONE: KeyRange = KeyRange::ONE;
 
 pub static COMMANDS: &[CommandSpec] = &[
@@ -55,49 +42,49 @@ pub static COMMANDS: &[CommandSpec] = &[
         "smove",
         4,
         WRITE | FAST,
-        TWO,
+        KeyRange::FIRST_TWO,
         Run::ShardOr(set_multi::smove, set_multi::smove_across),
     ),
     spec(
         "sinter",
         -2,
         READONLY,
-        FROM_1,
+        KeyRange::ALL,
         Run::ShardOr(set_multi::sinter, set_multi::sinter_across),
     ),
     spec(
         "sunion",
         -2,
         READONLY,
-        FROM_1,
+        KeyRange::ALL,
         Run::ShardOr(set_multi::sunion, set_multi::sunion_across),
     ),
     spec(
         "sdiff",
         -2,
         READONLY,
-        FROM_1,
+        KeyRange::ALL,
         Run::ShardOr(set_multi::sdiff, set_multi::sdiff_across),
     ),
     spec(
         "sinterstore",
         -3,
         WRITE | DENYOOM,
-        FROM_1,
+        KeyRange::ALL,
         Run::ShardOr(set_multi::sinterstore, set_multi::sinterstore_across),
     ),
     spec(
         "sunionstore",
         -3,
         WRITE | DENYOOM,
-        FROM_1,
+        KeyRange::ALL,
         Run::ShardOr(set_multi::sunionstore, set_multi::sunionstore_across),
     ),
     spec(
         "sdiffstore",
         -3,
         WRITE | DENYOOM,
-        FROM_1,
+        KeyRange::ALL,
         Run::ShardOr(set_multi::sdiffstore, set_multi::sdiffstore_across),
     ),
     // The keys follow a count (Redis reports 0 0 0 and "movablekeys"): the coordinator

@@ -35,11 +35,6 @@ const RF: u32 = READONLY | FAST;
 const WD: u32 = WRITE | DENYOOM;
 const WDF: u32 = WRITE | DENYOOM | FAST;
 const ONE: KeyRange = KeyRange::ONE;
-const TWO: KeyRange = KeyRange {
-    first: 1,
-    last: 2,
-    step: 1,
-};
 
 pub static COMMANDS: &[CommandSpec] = &[
     spec("get", 2, RF, ONE, Run::Shard(get)),
@@ -73,7 +68,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "lcs",
         -3,
         READONLY,
-        TWO,
+        KeyRange::FIRST_TWO,
         Run::ShardOr(strings_lcs::lcs, strings_lcs::LCS_ACROSS),
     ),
 ];

@@ -22,11 +22,6 @@ use crate::storage::{EncodingLimits, Keyspace};
 
 const ONE: KeyRange = KeyRange::ONE;
 const NONE: KeyRange = KeyRange::NONE;
-const TWO: KeyRange = KeyRange {
-    first: 1,
-    last: 2,
-    step: 1,
-};
 const RF: u32 = READONLY | FAST;
 const WF: u32 = WRITE | FAST;
 const WDF: u32 = WRITE | DENYOOM | FAST;
@@ -57,7 +52,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "zrangestore",
         -5,
         WRITE | DENYOOM,
-        TWO,
+        KeyRange::FIRST_TWO,
         Run::ShardOr(range::zrangestore, multi::ZRANGESTORE_ACROSS),
     ),
     spec("zrevrange", -4, READONLY, ONE, Run::Shard(range::zrevrange)),
