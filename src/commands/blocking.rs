@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use super::{args, errors, flag::*, CommandSpec, KeyRange, Run};
+use crate::server::txn;
 use crate::server::blocking::{self, KeyState, Outcome, PopRequest, Unblock, Want};
 use crate::server::client::Client;
 use crate::server::slot::key_shard;
@@ -435,6 +436,12 @@ async fn move_pop(
         },
         _ => return finish(c, outcome, true),
     };
+    if c.tx.is_none() {
+        // It blocked, giving up its locks: the push (and a push back) must take them again.
+        let keys = [src.clone(), dst.clone()];
+        let parts = txn::key_parts(keys, db, n, txn::Mode::Exclusive);
+        c.tx = Some(txn::acquire(&c.shard, parts).await);
+    }
     let push = |side: &str| Bytes::from_static(if side == "LEFT" { b"LPUSH" } else { b"RPUSH" });
     let cmd = vec![push(to), dst, value.clone()];
     let resp3 = c.resp3;

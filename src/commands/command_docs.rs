@@ -247,6 +247,11 @@ pub static DOCS: &[Doc] = &[
         docs: r#"{"summary" "Return the number of keys in the selected database" "since" "1.0.0" "group" "server" "complexity" "O(1)"}"#,
     },
     Doc {
+        name: "swapdb",
+        info: r#"["swapdb" 3 ~[+write +fast] 0 0 0 ~[+@keyspace +@write +@fast +@dangerous] ~[] ~[]]"#,
+        docs: r#"{"summary" "Swaps two Redis databases" "since" "4.0.0" "group" "server" "complexity" "O(N) where N is the count of clients watching or blocking on keys from both databases." "arguments" [{"name" "index1" "type" "integer"} {"name" "index2" "type" "integer"}]}"#,
+    },
+    Doc {
         name: "flushdb",
         info: r#"["flushdb" -1 ~[+write] 0 0 0 ~[+@keyspace +@write +@slow +@dangerous] ~["request_policy:all_shards" "response_policy:all_succeeded"] ~[]]"#,
         docs: r#"{"summary" "Remove all keys from the current database" "since" "1.0.0" "group" "server" "complexity" "O(N) where N is the number of keys in the selected database" "history" ~[["4.0.0" "Added the `ASYNC` flushing mode modifier."] ["6.2.0" "Added the `SYNC` flushing mode modifier."]] "arguments" [{"name" "async" "type" "oneof" "flags" ~[+optional] "arguments" [{"name" "async" "type" "pure-token" "token" "ASYNC" "since" "4.0.0"} {"name" "sync" "type" "pure-token" "token" "SYNC" "since" "6.2.0"}]}]}"#,

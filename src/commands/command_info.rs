@@ -495,11 +495,24 @@ fn list(out: &mut Reply, a: &[Bytes]) {
     names.iter().for_each(|n| out.bulk(n.as_bytes()));
 }
 
-/// COMMAND GETKEYS / GETKEYSANDFLAGS over the key specs of the named command.
-fn getkeys(out: &mut Reply, argv: &[Bytes], with_flags: bool) {
-    let Some(spec) = super::lookup(&argv[0]) else {
-        return out.error("ERR Invalid command specified");
-    };
+/// Indexes of a command's key arguments: its key range, or for commands whose keys
+/// move with their arguments (`numkeys` forms) its key specs. Empty when the arguments
+/// are malformed (the command then fails before touching a key).
+pub fn key_indexes(spec: &'static CommandSpec, argv: &[Bytes]) -> Vec<usize> {
+    if spec.flags & super::flag::MOVABLEKEYS == 0 {
+        return spec.keys.positions(argv.len()).collect();
+    }
+    find_keys(spec, argv)
+        .map(|keys| keys.into_iter().map(|(i, _)| i).collect())
+        .unwrap_or_default()
+}
+
+/// The key arguments of a command (`argv[0]` is its name) by its key specs, with each
+/// key's flags; errors are COMMAND GETKEYS's.
+fn find_keys(
+    spec: &'static CommandSpec,
+    argv: &[Bytes],
+) -> Result<Vec<(usize, Option<Meta>)>, &'static str> {
     let mut data = parsed(spec.name);
     let mut arity = spec.arity as i64;
     if let Some(d) = data.filter(|d| !d.subs.is_empty()) {
@@ -517,7 +530,7 @@ fn getkeys(out: &mut Reply, argv: &[Bytes], with_flags: bool) {
                 arity = s.arity();
             }
             None if argv.len() >= 2 || d.info[8].items().is_empty() => {
-                return out.error("ERR Invalid command specified");
+                return Err("ERR Invalid command specified");
             }
             None => {}
         }
@@ -529,10 +542,10 @@ fn getkeys(out: &mut Reply, argv: &[Bytes], with_flags: bool) {
         Some(d) => {
             let specs = d.info[8].items();
             if specs.is_empty() {
-                return out.error("ERR The command has no key arguments");
+                return Err("ERR The command has no key arguments");
             }
             if (arity > 0 && arity != argc) || argc < -arity {
-                return out.error("ERR Invalid number of arguments specified for command");
+                return Err("ERR Invalid number of arguments specified for command");
             }
             for ks in specs {
                 let find = |path: [&str; 3]| {
@@ -572,7 +585,7 @@ fn getkeys(out: &mut Reply, argv: &[Bytes], with_flags: bool) {
                     (begin, last)
                 };
                 if last >= argc || last < first || first >= argc {
-                    return out.error("ERR Invalid arguments specified for command");
+                    return Err("ERR Invalid arguments specified for command");
                 }
                 let flags = ks.get("flags");
                 let flags = match flags {
@@ -590,14 +603,26 @@ fn getkeys(out: &mut Reply, argv: &[Bytes], with_flags: bool) {
         }
         None => {
             if spec.keys.first == 0 {
-                return out.error("ERR The command has no key arguments");
+                return Err("ERR The command has no key arguments");
             }
             if !spec.arity_ok(argv.len()) {
-                return out.error("ERR Invalid number of arguments specified for command");
+                return Err("ERR Invalid number of arguments specified for command");
             }
             keys.extend(spec.keys.positions(argv.len()).map(|i| (i, None)));
         }
     }
+    Ok(keys)
+}
+
+/// COMMAND GETKEYS / GETKEYSANDFLAGS over the key specs of the named command.
+fn getkeys(out: &mut Reply, argv: &[Bytes], with_flags: bool) {
+    let Some(spec) = super::lookup(&argv[0]) else {
+        return out.error("ERR Invalid command specified");
+    };
+    let keys = match find_keys(spec, argv) {
+        Ok(keys) => keys,
+        Err(e) => return out.error(e),
+    };
     out.array(keys.len());
     for (i, flags) in keys {
         if with_flags {

@@ -152,6 +152,13 @@ pub static COMMANDS: &[CommandSpec] = &[
         run: Run::Coord(scan::flushdb),
     },
     CommandSpec {
+        name: "swapdb",
+        arity: 3,
+        flags: WRITE | FAST,
+        keys: KeyRange::NONE,
+        run: Run::Coord(scan::swapdb),
+    },
+    CommandSpec {
         name: "flushall",
         arity: -1,
         flags: WRITE,

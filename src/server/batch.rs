@@ -23,6 +23,7 @@ use super::shard::{unix_ms, BatchItem, ReplyPayload};
 use crate::commands::{errors, flag, lookup, Combine, CommandSpec, Run, ShardFn};
 use crate::protocol::parse::value_len;
 use crate::server::slot::key_shard;
+use crate::server::txn;
 
 enum Slot {
     /// Bytes of `Client::out`.
@@ -136,7 +137,14 @@ impl Client {
                 }
                 Ok(spec) => match self.route(spec, &args) {
                     Route::Here(f) => {
+                        let waited = if self.tx.is_none() && !shard.txn.is_idle() {
+                            let db = self.db;
+                            txn::enter(&shard, || txn::command_set(spec, &args, db)).await
+                        } else {
+                            None
+                        };
                         shard.exec(spec, f, self.db, &args, &mut self.out, self.resp3, now_ms);
+                        txn::leave(&shard, waited);
                         crate::metrics::claim_slow(&shard, self);
                     }
                     Route::Remote(owner, f) => {
@@ -157,7 +165,9 @@ impl Client {
                             .await;
                         first_unsent = slots.len();
                         let call = crate::metrics::CoordCall::start(spec, &args, self.out.len());
+                        self.lock_for(spec, &args).await;
                         self.run_split(spec, f, combine, args).await;
+                        self.unlock_own().await;
                         call.finish(self);
                     }
                     Route::Coord(f) => {
@@ -165,7 +175,9 @@ impl Client {
                             .await;
                         first_unsent = slots.len();
                         let call = crate::metrics::CoordCall::start(spec, &args, self.out.len());
+                        self.lock_for(spec, &args).await;
                         f(self, args).await;
+                        self.unlock_own().await;
                         call.finish(self);
                     }
                 },
@@ -220,12 +232,13 @@ impl Client {
         chunks: &mut Vec<Chunk>,
     ) {
         let mut waiting = Vec::new();
+        let tx = self.tx.as_ref().map(|h| h.id);
         for (owner, items) in queued.iter_mut().enumerate() {
             if items.is_empty() {
                 continue;
             }
             let items = std::mem::take(items);
-            waiting.push((owner, self.shard.send_batch(owner, items, self.resp3).await));
+            waiting.push((owner, self.shard.send_batch(owner, items, self.resp3, tx).await));
         }
         if waiting.is_empty() {
             return;
@@ -244,6 +257,31 @@ impl Client {
                     item,
                 };
             }
+        }
+    }
+
+    /// Takes the locks a multi-shard command needs ([`txn::plan`]) unless it runs inside
+    /// a transaction already or touches only this shard while no locks are in play
+    /// (then it runs without suspending between its steps: nothing can interleave).
+    async fn lock_for(&mut self, spec: &'static CommandSpec, args: &[Bytes]) {
+        if self.tx.is_some() || spec.flags & (flag::WRITE | flag::READONLY) == 0 {
+            return;
+        }
+        let shard = &self.shard;
+        let databases = shard.config().databases;
+        let parts = txn::plan(spec, args, self.db, shard.nshards, databases);
+        let local_only = parts.iter().all(|(s, _)| *s == shard.id);
+        if parts.is_empty() || (local_only && shard.txn.is_idle()) {
+            return;
+        }
+        self.tx = Some(txn::acquire(shard, parts).await);
+    }
+
+    /// Releases the locks [`Client::lock_for`] took (not a transaction's of EXEC).
+    pub async fn unlock_own(&mut self) {
+        if self.tx.as_ref().is_some_and(|h| !h.for_exec) {
+            let held = self.tx.take().expect("checked");
+            txn::release(&self.shard, held).await;
         }
     }
 
@@ -304,9 +342,10 @@ impl Client {
                     db: self.db as u16,
                     args: part_args,
                 };
+                let tx = self.tx.as_ref().map(|h| h.id);
                 waiting.push((
                     key_indexes,
-                    self.shard.send_batch(owner, vec![item], self.resp3).await,
+                    self.shard.send_batch(owner, vec![item], self.resp3, tx).await,
                 ));
             }
         }

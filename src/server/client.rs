@@ -115,6 +115,9 @@ pub struct Client {
     /// Nanoseconds the current command spent blocked (BLPOP...), which its statistics
     /// leave out as Redis's do: commandstats and the slow log measure work, not waiting.
     pub blocked_ns: u64,
+    /// The locks of the cross-shard transaction this client is running, if any: its
+    /// commands pass them ([`super::txn`]).
+    pub tx: Option<super::txn::Held>,
 }
 
 impl Client {

@@ -195,6 +195,7 @@ pub async fn serve(shard: Rc<ShardCtx>, mut stream: TcpStream) {
         out: BytesMut::new(),
         io: None,
         blocked_ns: 0,
+        tx: None,
     };
     log::verbose(&format!("Accepted {peer}"));
     run(&mut client, &mut stream).await;

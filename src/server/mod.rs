@@ -17,6 +17,7 @@ pub mod log;
 pub mod oneshot;
 pub mod shard;
 pub mod slot;
+pub mod txn;
 
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -132,7 +133,8 @@ async fn active_expiry(shard: Rc<ShardCtx>) {
         let hz = shard.config().hz.max(1);
         let period = Duration::from_micros(1_000_000 / hz);
         glommio::timer::sleep(period).await;
-        if !shard.global.active_expire.load(Ordering::Relaxed) {
+        if !shard.global.active_expire.load(Ordering::Relaxed) || !shard.txn.is_idle() {
+            // Paused while transactions hold keys here (they must not vanish under them).
             continue;
         }
         let budget = period / 4;

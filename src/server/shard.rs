@@ -32,6 +32,7 @@ use crate::commands::{CommandSpec, ExecCtx, ShardFn};
 use crate::config::Config;
 use crate::protocol::Reply;
 use crate::storage::Keyspace;
+use super::txn::{LockSet, TxId};
 
 /// A closure run on another shard, returning a typed result.
 pub type ShardOp = Box<dyn FnOnce(&ShardCtx) -> Box<dyn Any + Send> + Send>;
@@ -49,8 +50,19 @@ pub enum ShardRequest {
         origin: usize,
         req_id: u64,
         resp3: bool,
+        /// The transaction these commands belong to: they pass its locks.
+        tx: Option<TxId>,
         items: Vec<BatchItem>,
     },
+    /// Take these locks for a transaction; answered (an empty op result) once granted.
+    Lock {
+        origin: usize,
+        req_id: u64,
+        tx: TxId,
+        set: LockSet,
+    },
+    /// Release a transaction's locks; not answered.
+    Unlock { tx: TxId },
     Op {
         origin: usize,
         req_id: u64,
@@ -107,6 +119,8 @@ pub struct ShardCtx {
     pub metrics: crate::metrics::Metrics,
     /// Clients blocked on keys this shard owns (BLPOP & co.).
     pub blocking: super::blocking::Registry,
+    /// Intent locks of cross-shard transactions on this shard's keys.
+    pub(crate) txn: super::txn::ShardLocks,
 }
 
 impl ShardCtx {
@@ -136,6 +150,7 @@ impl ShardCtx {
             poller: Rc::new(super::io::Poller::new().expect("epoll_create1")),
             metrics: Default::default(),
             blocking: Default::default(),
+            txn: super::txn::ShardLocks::new(),
             global,
         }
     }
@@ -254,12 +269,14 @@ impl ShardCtx {
         shard: usize,
         items: Vec<BatchItem>,
         resp3: bool,
+        tx: Option<TxId>,
     ) -> oneshot::Receiver<ReplyPayload> {
         let (req_id, rx) = self.register();
         let msg = ShardRequest::Batch {
             origin: self.id,
             req_id,
             resp3,
+            tx,
             items,
         };
         if self.requests.send_to(shard, msg).await.is_err() {
@@ -268,6 +285,30 @@ impl ShardCtx {
             self.pending.borrow_mut().remove(&req_id);
         }
         rx
+    }
+
+    /// Takes a transaction's locks on another shard; returns once they are granted.
+    pub(crate) async fn lock_remote(&self, shard: usize, tx: TxId, set: LockSet) {
+        let (req_id, rx) = self.register();
+        let msg = ShardRequest::Lock {
+            origin: self.id,
+            req_id,
+            tx,
+            set,
+        };
+        if self.requests.send_to(shard, msg).await.is_err() {
+            self.pending.borrow_mut().remove(&req_id);
+            return;
+        }
+        rx.await;
+    }
+
+    /// Releases a transaction's locks on another shard (nothing to wait for).
+    pub(crate) async fn unlock_remote(&self, shard: usize, tx: TxId) {
+        let _ = self
+            .requests
+            .send_to(shard, ShardRequest::Unlock { tx })
+            .await;
     }
 
     /// Runs `f` on shard `shard` (inline when it is this one) and returns its result.
@@ -335,6 +376,26 @@ impl ShardCtx {
             .collect()
     }
 
+    /// Runs a batch of commands sent by another shard; their replies back to back.
+    fn run_items(&self, items: Vec<BatchItem>, resp3: bool) -> ReplyPayload {
+        let mut buf = BytesMut::with_capacity(items.len() * 16);
+        let mut ends = Vec::with_capacity(items.len());
+        let now_ms = unix_ms();
+        for item in items {
+            self.exec(
+                item.spec,
+                item.run,
+                item.db as usize,
+                &item.args,
+                &mut buf,
+                resp3,
+                now_ms,
+            );
+            ends.push(buf.len() as u32);
+        }
+        ReplyPayload::Batch { buf, ends }
+    }
+
     /// Serves requests arriving from one peer, in order.
     pub async fn serve_requests(
         self: Rc<Self>,
@@ -346,30 +407,47 @@ impl ShardCtx {
                     origin,
                     req_id,
                     resp3,
+                    tx,
                     items,
                 } => {
-                    let mut buf = BytesMut::with_capacity(items.len() * 16);
-                    let mut ends = Vec::with_capacity(items.len());
-                    let now_ms = unix_ms();
-                    for item in items {
-                        self.exec(
-                            item.spec,
-                            item.run,
-                            item.db as usize,
-                            &item.args,
-                            &mut buf,
-                            resp3,
-                            now_ms,
-                        );
-                        ends.push(buf.len() as u32);
+                    let wait = match tx {
+                        Some(_) => None,
+                        None => super::txn::must_wait_batch(&self, &items),
+                    };
+                    if let Some((instant, granted)) = wait {
+                        // Some key is locked: finish this batch in a task of its own once
+                        // its keys are free, so this loop keeps serving (the release of
+                        // those very locks arrives through it).
+                        let me = self.clone();
+                        glommio::spawn_local(async move {
+                            granted.await;
+                            let payload = me.run_items(items, resp3);
+                            super::txn::unlock(&me, instant);
+                            me.deliver(origin, req_id, payload);
+                        })
+                        .detach();
+                        continue;
                     }
                     (
                         origin,
                         ShardReply {
                             req_id,
-                            payload: ReplyPayload::Batch { buf, ends },
+                            payload: self.run_items(items, resp3),
                         },
                     )
+                }
+                ShardRequest::Lock {
+                    origin,
+                    req_id,
+                    tx,
+                    set,
+                } => {
+                    super::txn::lock_request(&self, origin, req_id, tx, set);
+                    continue;
+                }
+                ShardRequest::Unlock { tx } => {
+                    super::txn::unlock(&self, tx);
+                    continue;
                 }
                 ShardRequest::Op { origin, req_id, op } => {
                     let payload = ReplyPayload::Op(op(&self));

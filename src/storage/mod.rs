@@ -200,6 +200,39 @@ impl Db {
         std::mem::take(&mut self.ready)
     }
 
+    /// SWAPDB: exchanges the data of two databases (and the expiry walk's place in it).
+    /// Blocked clients stay with the database number, as in Redis: call
+    /// [`Db::rescan_ready`] on both afterwards.
+    pub fn swap_data(&mut self, other: &mut Db) {
+        std::mem::swap(&mut self.table, &mut other.table);
+        std::mem::swap(&mut self.expire_cursor, &mut other.expire_cursor);
+    }
+
+    /// Queues as ready every key blocked clients wait for that now holds a list or a
+    /// sorted set (Redis's `scanDatabaseForReadyKeys`).
+    pub fn rescan_ready(&mut self) {
+        let mut found: Vec<Box<[u8]>> = Vec::new();
+        for key in &self.watched {
+            let servable = self.table.get(key).is_some_and(|e| {
+                matches!(
+                    e.value(),
+                    ValueRef::Obj(Object::List(_)) | ValueRef::Obj(Object::ZSet(_))
+                )
+            });
+            if servable && !self.ready.contains(key) {
+                found.push(key.clone());
+            }
+        }
+        self.ready.extend(found);
+    }
+
+    /// Puts back a ready key whose serving had to wait (its key was locked).
+    pub fn requeue_ready(&mut self, key: Box<[u8]>) {
+        if self.watched.contains(&key[..]) && !self.ready.contains(&key) {
+            self.ready.push(key);
+        }
+    }
+
     /// Removes a live entry; an expired one counts as absent (and is dropped).
     pub fn remove(&mut self, key: &[u8], now_ms: u64) -> Option<Entry> {
         let e = self.table.remove(key)?;

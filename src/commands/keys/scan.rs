@@ -263,6 +263,38 @@ pub(super) fn flushall(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
     Box::pin(async move { flush(c, &a, None).await })
 }
 
+/// SWAPDB index1 index2: exchanges two databases on every shard, under every shard's
+/// locks on both (taken by the dispatcher), so no client sees one shard swapped and
+/// another not. Blocked clients then get served from keys the swap brought in.
+pub(super) fn swapdb(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
+    Box::pin(async move {
+        let Some(first) = args::int(&a[1]).filter(|i| i32::try_from(*i).is_ok()) else {
+            return c.reply().error("ERR invalid first DB index");
+        };
+        let Some(second) = args::int(&a[2]).filter(|i| i32::try_from(*i).is_ok()) else {
+            return c.reply().error("ERR invalid second DB index");
+        };
+        let databases = c.shard.config().databases as i64;
+        if !(0..databases).contains(&first) || !(0..databases).contains(&second) {
+            return c.reply().error("ERR DB index is out of range");
+        }
+        let (x, y) = (first as usize, second as usize);
+        if x != y {
+            c.shard
+                .fanout(move |s| {
+                    let mut ks = s.keyspace.borrow_mut();
+                    let (lo, hi) = (x.min(y), x.max(y));
+                    let (head, tail) = ks.dbs.split_at_mut(hi);
+                    head[lo].swap_data(&mut tail[0]);
+                    head[lo].rescan_ready();
+                    tail[0].rescan_ready();
+                })
+                .await;
+        }
+        c.reply().ok();
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

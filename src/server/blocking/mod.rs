@@ -335,6 +335,7 @@ pub fn serve_ready(s: &ShardCtx) {
     if s.blocking.serving.replace(true) {
         return;
     }
+    let mut busy: Vec<(usize, Box<[u8]>)> = Vec::new();
     loop {
         let ready: Vec<(usize, Box<[u8]>)> = {
             let mut ks = s.keyspace.borrow_mut();
@@ -349,9 +350,19 @@ pub fn serve_ready(s: &ShardCtx) {
             break;
         }
         for (db, key) in ready {
+            if s.txn.is_key_busy(db, &key) {
+                // A transaction holds or awaits the key: serve it after the release.
+                busy.push((db, key));
+                continue;
+            }
             serve_key(s, db, &Bytes::from(key.into_vec()));
         }
     }
+    let mut ks = s.keyspace.borrow_mut();
+    for (db, key) in busy {
+        ks.dbs[db].requeue_ready(key);
+    }
+    drop(ks);
     s.blocking.serving.set(false);
 }
 

@@ -220,6 +220,8 @@ pub async fn pop_or_block(c: &mut Client, req: PopRequest) -> Outcome {
             }
         }
     }
+    // A command never blocks holding locks: whoever unblocks it may need them.
+    c.unlock_own().await;
     let blocked = Rc::new(Blocked {
         claim: claim.clone(),
         has_timeout: req.deadline.is_some(),

@@ -1,0 +1,346 @@
+//! Atomic commands across shards: per-shard intent locks, taken in shard order, one hop
+//! per shard.
+//!
+//! A command (or an EXEC) whose keys live on several shards, or on a shard where locks
+//! are in play, runs as a *transaction*:
+//!
+//! ```text
+//!   coordinator                         shard 0         shard 1
+//!   plan: keys by owner shard, a mode per key (exclusive for writes, shared for reads)
+//!   acquire(shard 0's set) ──Lock──>    granted or queued (FIFO)
+//!            <── granted ──────────────
+//!   acquire(shard 1's set) ──Lock────────────────────>  granted or queued
+//!            <── granted ──────────────────────────────
+//!   run the command (its messages carry the transaction id: they pass the locks)
+//!   release ──Unlock──> (no reply)  ──Unlock──────────>  waiters granted in order
+//! ```
+//!
+//! Every other command checks its keys against its shard's locks before it runs, and
+//! waits in the same queue when they are taken. When a shard holds no locks and nobody
+//! waits (always, unless cross-shard commands are running), that check is one `Cell`
+//! read: single-shard commands never pay for the scheme.
+//!
+//! # Why it is correct
+//!
+//! - **No torn reads, no lost updates.** A transaction takes all its locks before it
+//!   releases any (two-phase locking) and holds each lock from before its first access
+//!   of the key to after its last. Any command touching one of its keys either finished
+//!   before the grant on that shard or waits until the release, so every run is
+//!   equivalent to running the transactions one after another, each at the moment it
+//!   held all its locks. A reader (MGET) takes shared locks on all its keys: it sees all
+//!   of a concurrent MSET or none of it.
+//! - **No deadlock.** A transaction asks shards in increasing shard order, one whole set
+//!   per shard, and holds nothing on a shard while its request there is queued. So a
+//!   transaction waiting on shard `s` waits only for transactions that hold `s` (they
+//!   wait, if at all, on shards above `s`) or are queued ahead of it on `s` (strictly
+//!   earlier in that queue). Ordering waiters by (shard, queue position), every edge of
+//!   the waits-for graph goes strictly up: it has no cycle. Single-shard commands hold
+//!   one shard's locks and wait for nothing while holding them. Blocking commands
+//!   release their locks before they block.
+//! - **No starvation.** Queues are first come, first served: a request is granted only
+//!   when it conflicts neither with the locks held nor with an earlier request in the
+//!   queue, so a stream of readers cannot overtake a queued writer. Every holder releases
+//!   after a bounded number of hops (no deadlock), so each queue position is reached.
+//! - **Blocked clients and expiry** never act on a locked key: a shard serves a blocked
+//!   client's key only once it is free (the release serves it), and the active expiry
+//!   cycle pauses while a shard has locks (a read inside a transaction still deletes
+//!   what it finds expired, as the lock holder).
+//!
+//! The request loop of a shard never waits for a lock: a queued lock request is answered
+//! when granted; a batch of plain commands that must wait is finished by a task of its
+//! own. So the messages that release locks are always processed.
+//!
+//! # Replication seam
+//!
+//! A transaction's writes happen between its acquire and its release, while nothing else
+//! touches its keys: when the replication log exists, they are appended as one
+//! `MULTI ... EXEC` record at the release.
+
+pub mod locks;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use bytes::Bytes;
+
+pub use locks::{LockSet, Mode, TxId};
+
+use super::oneshot;
+use super::shard::{ReplyPayload, ShardCtx};
+use super::slot::key_shard;
+use crate::commands::{command_info, flag, CommandSpec};
+
+/// How a queued lock request is answered when granted.
+pub enum Grant {
+    /// A task on this shard awaits it.
+    Local(oneshot::Sender<()>),
+    /// A coordinator on another shard awaits the reply to its request.
+    Remote { origin: usize, req_id: u64 },
+}
+
+/// One shard's lock table and its idle flag (the fast path reads only the flag).
+#[derive(Default)]
+pub struct ShardLocks {
+    table: RefCell<locks::Locks<Grant>>,
+    idle: Cell<bool>,
+    next_id: Cell<u64>,
+}
+
+impl ShardLocks {
+    pub fn new() -> Self {
+        ShardLocks {
+            idle: Cell::new(true),
+            ..Default::default()
+        }
+    }
+
+    /// No locks held or wanted on this shard.
+    #[inline]
+    pub fn is_idle(&self) -> bool {
+        self.idle.get()
+    }
+
+    /// A fresh transaction id issued by `shard`.
+    pub fn new_tx(&self, shard: usize) -> TxId {
+        let n = self.next_id.get() + 1;
+        self.next_id.set(n);
+        ((shard as u64 + 1) << 48) | (n & ((1 << 48) - 1))
+    }
+
+    /// Whether a blocked client may be served on this key now.
+    pub fn is_key_busy(&self, db: usize, key: &[u8]) -> bool {
+        !self.is_idle() && self.table.borrow().is_key_busy(db as u16, key)
+    }
+
+    fn refresh(&self, table: &locks::Locks<Grant>) {
+        self.idle.set(table.is_idle());
+    }
+}
+
+/// Takes `set` for `tx` on shard `s` (the caller's own shard), waiting in its queue.
+async fn acquire_here(s: &ShardCtx, tx: TxId, set: LockSet) {
+    let (grant, rx) = oneshot::channel();
+    let queued = {
+        let mut table = s.txn.table.borrow_mut();
+        let queued = table.acquire(tx, set, Grant::Local(grant)).is_err();
+        s.txn.refresh(&table);
+        queued
+    };
+    if queued {
+        rx.await;
+    }
+}
+
+/// A `Lock` request from another shard's coordinator: answered now or when granted.
+pub(crate) fn lock_request(s: &ShardCtx, origin: usize, req_id: u64, tx: TxId, set: LockSet) {
+    let granted = {
+        let mut table = s.txn.table.borrow_mut();
+        let r = table.acquire(tx, set, Grant::Remote { origin, req_id });
+        s.txn.refresh(&table);
+        r.is_ok()
+    };
+    if granted {
+        s.deliver(origin, req_id, ReplyPayload::Op(Box::new(())));
+    }
+}
+
+/// Releases what `tx` holds on shard `s`, answers the waiters this grants, and serves
+/// blocked clients whose keys were held.
+pub(crate) fn unlock(s: &ShardCtx, tx: TxId) {
+    let granted = {
+        let mut table = s.txn.table.borrow_mut();
+        let g = table.release(tx);
+        s.txn.refresh(&table);
+        g
+    };
+    for (_, grant) in granted {
+        match grant {
+            Grant::Local(tx) => tx.send(()),
+            Grant::Remote { origin, req_id } => {
+                s.deliver(origin, req_id, ReplyPayload::Op(Box::new(())))
+            }
+        }
+    }
+    s.serve_blocked();
+}
+
+/// The locks a transaction holds, to be released with [`release`].
+pub struct Held {
+    pub id: TxId,
+    shards: Vec<usize>,
+    /// Taken by EXEC for the whole transaction (commands inside do not release it).
+    pub for_exec: bool,
+}
+
+/// Takes every shard's set, in increasing shard order, one message per remote shard.
+pub async fn acquire(shard: &Rc<ShardCtx>, mut parts: Vec<(usize, LockSet)>) -> Held {
+    parts.sort_by_key(|p| p.0);
+    let id = shard.txn.new_tx(shard.id);
+    let mut shards = Vec::with_capacity(parts.len());
+    for (owner, set) in parts {
+        shards.push(owner);
+        if owner == shard.id {
+            acquire_here(shard, id, set).await;
+        } else {
+            shard.lock_remote(owner, id, set).await;
+        }
+    }
+    Held {
+        id,
+        shards,
+        for_exec: false,
+    }
+}
+
+/// Releases a transaction's locks on every shard it holds (no reply awaited: a later
+/// message from this shard to the same shard arrives after the release).
+pub async fn release(shard: &Rc<ShardCtx>, held: Held) {
+    for owner in held.shards {
+        if owner == shard.id {
+            unlock(shard, held.id);
+        } else {
+            shard.unlock_remote(owner, held.id).await;
+        }
+    }
+}
+
+/// The lock sets, by shard, a command needs in database `db`: its keys (exclusive for a
+/// write command, shared otherwise), or whole databases for the keyless commands that
+/// change every key of one (FLUSHDB, FLUSHALL, SWAPDB). Empty when it touches no data.
+pub fn plan(
+    spec: &'static CommandSpec,
+    args: &[Bytes],
+    db: usize,
+    nshards: usize,
+    databases: usize,
+) -> Vec<(usize, LockSet)> {
+    let whole = |dbs: Vec<u16>| -> Vec<(usize, LockSet)> {
+        (0..nshards)
+            .map(|s| {
+                (
+                    s,
+                    LockSet {
+                        dbs: dbs.clone(),
+                        keys: Vec::new(),
+                    },
+                )
+            })
+            .collect()
+    };
+    match spec.name {
+        "flushdb" => return whole(vec![db as u16]),
+        "flushall" => return whole((0..databases as u16).collect()),
+        "swapdb" => {
+            let index = |a: Option<&Bytes>| {
+                a.and_then(|a| crate::commands::args::int(a))
+                    .filter(|&i| i >= 0 && (i as usize) < databases)
+            };
+            return match (index(args.get(1)), index(args.get(2))) {
+                (Some(a), Some(b)) => whole(vec![a as u16, b as u16]),
+                _ => Vec::new(),
+            };
+        }
+        _ => {}
+    }
+    let mode = if spec.flags & flag::WRITE != 0 {
+        Mode::Exclusive
+    } else {
+        Mode::Shared
+    };
+    let keys = command_info::key_indexes(spec, args)
+        .into_iter()
+        .filter_map(|i| args.get(i).cloned());
+    key_parts(keys, db, nshards, mode)
+}
+
+/// Lock sets, by owner shard, for `keys` of database `db`, all in one mode.
+pub fn key_parts(
+    keys: impl IntoIterator<Item = Bytes>,
+    db: usize,
+    nshards: usize,
+    mode: Mode,
+) -> Vec<(usize, LockSet)> {
+    let mut parts: Vec<(usize, LockSet)> = Vec::new();
+    for key in keys {
+        let owner = key_shard(&key, nshards);
+        match parts.iter_mut().find(|(s, _)| *s == owner) {
+            Some((_, set)) => set.key(db as u16, key, mode),
+            None => {
+                let mut set = LockSet::default();
+                set.key(db as u16, key, mode);
+                parts.push((owner, set));
+            }
+        }
+    }
+    for (_, set) in &mut parts {
+        set.normalize();
+    }
+    parts
+}
+
+/// For a command about to run on its owner shard `s` outside any transaction: `None`
+/// if it may run now (the usual case, one `Cell` read), else waits in the lock queue
+/// and returns the instant transaction it must [`leave`] right after running.
+pub async fn enter(s: &ShardCtx, set: impl FnOnce() -> LockSet) -> Option<TxId> {
+    if s.txn.is_idle() {
+        return None;
+    }
+    let set = set();
+    if set.is_empty() || !s.txn.table.borrow().must_wait(&set) {
+        return None;
+    }
+    let tx = s.txn.new_tx(s.id);
+    acquire_here(s, tx, set).await;
+    Some(tx)
+}
+
+/// Ends what [`enter`] waited for.
+pub fn leave(s: &ShardCtx, tx: Option<TxId>) {
+    if let Some(tx) = tx {
+        unlock(s, tx);
+    }
+}
+
+/// The keys one shard command touches on its shard, as a lock set (database `db`).
+pub fn command_set(spec: &'static CommandSpec, args: &[Bytes], db: usize) -> LockSet {
+    let mode = if spec.flags & flag::WRITE != 0 {
+        Mode::Exclusive
+    } else {
+        Mode::Shared
+    };
+    let mut set = LockSet::default();
+    for i in spec.keys.positions(args.len()) {
+        set.key(db as u16, args[i].clone(), mode);
+    }
+    set.normalize();
+    set
+}
+
+/// Whether a batch of plain commands from another shard must wait for locks here; if
+/// so, queues them as one instant transaction and returns the wait.
+pub(crate) fn must_wait_batch(
+    s: &ShardCtx,
+    items: &[super::shard::BatchItem],
+) -> Option<(TxId, oneshot::Receiver<()>)> {
+    if s.txn.is_idle() {
+        return None;
+    }
+    let mut set = LockSet::default();
+    for item in items {
+        let one = command_set(item.spec, &item.args, item.db as usize);
+        set.keys.extend(one.keys);
+    }
+    set.normalize();
+    let mut table = s.txn.table.borrow_mut();
+    if set.is_empty() || !table.must_wait(&set) {
+        return None;
+    }
+    let tx = s.txn.new_tx(s.id);
+    let (grant, rx) = oneshot::channel();
+    if let Ok(Grant::Local(grant)) = table.acquire(tx, set, Grant::Local(grant)) {
+        // Unreachable (it must wait), but a grant is never dropped unanswered.
+        grant.send(());
+    }
+    s.txn.refresh(&table);
+    Some((tx, rx))
+}
