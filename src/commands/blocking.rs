@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use super::{args, errors, flag::*, CommandSpec, KeyRange, Run};
-use crate::server::txn;
 use crate::server::blocking::{self, KeyState, Outcome, PopRequest, Unblock, Want};
 use crate::server::client::Client;
 use crate::server::slot::key_shard;
+use crate::server::txn;
 
 type Fut<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
 

@@ -238,7 +238,10 @@ impl Client {
                 continue;
             }
             let items = std::mem::take(items);
-            waiting.push((owner, self.shard.send_batch(owner, items, self.resp3, tx).await));
+            waiting.push((
+                owner,
+                self.shard.send_batch(owner, items, self.resp3, tx).await,
+            ));
         }
         if waiting.is_empty() {
             return;
@@ -345,7 +348,9 @@ impl Client {
                 let tx = self.tx.as_ref().map(|h| h.id);
                 waiting.push((
                     key_indexes,
-                    self.shard.send_batch(owner, vec![item], self.resp3, tx).await,
+                    self.shard
+                        .send_batch(owner, vec![item], self.resp3, tx)
+                        .await,
                 ));
             }
         }

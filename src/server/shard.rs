@@ -27,12 +27,12 @@ use glommio::channels::channel_mesh::Senders;
 
 use super::client::ClientRegistry;
 use super::oneshot;
+use super::txn::{LockSet, TxId};
 use super::Global;
 use crate::commands::{CommandSpec, ExecCtx, ShardFn};
 use crate::config::Config;
 use crate::protocol::Reply;
 use crate::storage::Keyspace;
-use super::txn::{LockSet, TxId};
 
 /// A closure run on another shard, returning a typed result.
 pub type ShardOp = Box<dyn FnOnce(&ShardCtx) -> Box<dyn Any + Send> + Send>;

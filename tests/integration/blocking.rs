@@ -592,3 +592,43 @@ fn concurrent_pops_across_shards_never_lose_or_duplicate() {
     let expected: Vec<String> = (0..N).map(|i| i.to_string()).collect();
     assert_eq!(seen, expected);
 }
+
+fn swapdb_scenario(port: u16) -> Vec<Value> {
+    let a = "foo";
+    let b = other_shard_key(a, "bar");
+    let mut out = Vec::new();
+    let mut c1 = Conn::connect(port);
+    let mut p = Conn::connect(port);
+    // A client blocked in db 0 is served when SWAPDB brings a list in from db 1.
+    send(&mut c1, &["BLPOP", a, &b, "0"]);
+    wait_blocked(port, 1);
+    out.push(p.cmd(&["SELECT", "1"]));
+    out.push(p.cmd(&["RPUSH", &b, "from-db1", "second"]));
+    out.push(p.cmd(&["SWAPDB", "0", "1"]));
+    out.push(c1.read_value().unwrap());
+    wait_blocked(port, 0);
+    // db 1 (selected) now holds db 0's old data: nothing; db 0 has the rest of the list.
+    out.push(p.cmd(&["DBSIZE"]));
+    out.push(p.cmd(&["SELECT", "0"]));
+    out.push(p.cmd(&["LRANGE", &b, "0", "-1"]));
+    out.push(p.cmd(&["SWAPDB", "0", "0"]));
+    out.push(p.cmd(&["SWAPDB", "1", "0"]));
+    out.push(p.cmd(&["DBSIZE"]));
+    for bad in [
+        ["SWAPDB", "a", "0"],
+        ["SWAPDB", "0", "b"],
+        ["SWAPDB", "0", "16"],
+        ["SWAPDB", "-1", "0"],
+        ["SWAPDB", "99999999999", "0"],
+    ] {
+        out.push(p.cmd(&bad));
+    }
+    out.push(p.cmd(&["SWAPDB", "0"]));
+    out.push(p.cmd(&["FLUSHALL"]));
+    out
+}
+
+#[test]
+fn swapdb_serves_blocked_clients_and_matches_redis() {
+    same_everywhere(swapdb_scenario);
+}

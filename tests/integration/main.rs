@@ -2,6 +2,7 @@
 
 mod support;
 
+mod atomic;
 mod basics;
 mod blocking;
 mod config;

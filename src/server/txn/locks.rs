@@ -203,7 +203,11 @@ impl<G> Locks<G> {
         while i < self.queue.len() {
             let w = &self.queue[i];
             let blocked = self.conflicts_held(&w.set)
-                || self.queue.iter().take(i).any(|ahead| ahead.set.conflicts(&w.set));
+                || self
+                    .queue
+                    .iter()
+                    .take(i)
+                    .any(|ahead| ahead.set.conflicts(&w.set));
             if blocked {
                 i += 1;
                 continue;
