@@ -13,6 +13,11 @@ use shardis::server::slot::key_shard;
 use crate::support::rng::Rng;
 use crate::support::{Conn, Server, Value};
 
+/// A writer's step (its connection, the iteration number).
+type Writer = Box<dyn FnMut(&mut Conn, u64) + Send>;
+/// A reader's check.
+type Reader = Box<dyn FnMut(&mut Conn) + Send>;
+
 const SEEDS: [u64; 3] = [7, 1234, 99991];
 const RUN_FOR: Duration = Duration::from_millis(700);
 
@@ -30,11 +35,7 @@ fn keys_on_both_shards(rng: &mut Rng, prefix: &str, count: usize) -> Vec<String>
 
 /// Runs `writers` and `readers` (each on its own connection) until the deadline; every
 /// reader returns how many checks it made, and at least one check must have run.
-fn race(
-    port: u16,
-    writers: Vec<Box<dyn FnMut(&mut Conn, u64) + Send>>,
-    readers: Vec<Box<dyn FnMut(&mut Conn) + Send>>,
-) {
+fn race(port: u16, writers: Vec<Writer>, readers: Vec<Reader>) {
     let stop = Arc::new(AtomicBool::new(false));
     let deadline = Instant::now() + RUN_FOR;
     let mut handles = Vec::new();
@@ -91,7 +92,7 @@ fn mget_never_sees_half_an_mset() {
     for seed in SEEDS {
         let mut rng = Rng(seed);
         let keys = keys_on_both_shards(&mut rng, "g", 6);
-        let writer = |id: u64| -> Box<dyn FnMut(&mut Conn, u64) + Send> {
+        let writer = |id: u64| -> Writer {
             let keys = keys.clone();
             Box::new(move |c, i| {
                 let v = format!("w{id}-{i}");
@@ -103,7 +104,7 @@ fn mget_never_sees_half_an_mset() {
                 assert_eq!(c.cmd(&args), Value::Simple("OK".into()));
             })
         };
-        let reader = || -> Box<dyn FnMut(&mut Conn) + Send> {
+        let reader = || -> Reader {
             let keys = keys.clone();
             Box::new(move |c| {
                 let mut args = vec!["MGET"];
@@ -129,13 +130,13 @@ fn rename_across_shards_is_never_in_both_or_neither_place() {
         let (a, b) = (keys[0].clone(), keys[1].clone());
         server.conn().cmd(&["SET", &a, "payload"]);
         let (wa, wb) = (a.clone(), b.clone());
-        let writer: Box<dyn FnMut(&mut Conn, u64) + Send> = Box::new(move |c, _| {
+        let writer: Writer = Box::new(move |c, _| {
             // Whichever name it has now moves to the other; one of the two always fails
             // with "no such key" and that is fine.
             c.cmd(&["RENAME", &wa, &wb]);
             c.cmd(&["RENAME", &wb, &wa]);
         });
-        let reader = |which: u64| -> Box<dyn FnMut(&mut Conn) + Send> {
+        let reader = |which: u64| -> Reader {
             let (a, b) = (a.clone(), b.clone());
             Box::new(move |c| {
                 if which == 0 {
@@ -163,7 +164,7 @@ fn smove_between_shards_keeps_the_union_whole() {
         let mut sadd = vec!["SADD", keys[0].as_str()];
         sadd.extend(members.iter().map(|m| m.as_str()));
         c.cmd(&sadd);
-        let writer = |id: u64| -> Box<dyn FnMut(&mut Conn, u64) + Send> {
+        let writer = |id: u64| -> Writer {
             let (keys, members) = (keys.clone(), members.clone());
             let mut rng = Rng(seed ^ id);
             Box::new(move |c, _| {
@@ -172,7 +173,7 @@ fn smove_between_shards_keeps_the_union_whole() {
                 c.cmd(&["SMOVE", &keys[from], &keys[to], m]);
             })
         };
-        let reader = || -> Box<dyn FnMut(&mut Conn) + Send> {
+        let reader = || -> Reader {
             let keys = keys.clone();
             Box::new(move |c| {
                 let union = c.cmd(&["SUNION", &keys[0], &keys[1]]).items().len();
@@ -198,7 +199,7 @@ fn lmove_between_shards_keeps_the_total() {
         let keys = keys_on_both_shards(&mut rng, "l", 2);
         let mut c = server.conn();
         c.cmd(&["RPUSH", &keys[0], "1", "2", "3", "4", "5", "6"]);
-        let writer = |id: u64| -> Box<dyn FnMut(&mut Conn, u64) + Send> {
+        let writer = |id: u64| -> Writer {
             let keys = keys.clone();
             let mut rng = Rng(seed ^ id);
             Box::new(move |c, _| {
@@ -213,7 +214,7 @@ fn lmove_between_shards_keeps_the_total() {
         };
         // Six elements are always somewhere: both lists can never be missing at once
         // (an element in flight between shards would make that possible).
-        let reader = || -> Box<dyn FnMut(&mut Conn) + Send> {
+        let reader = || -> Reader {
             let keys = keys.clone();
             Box::new(move |c| {
                 let n = c.cmd(&["EXISTS", &keys[0], &keys[1]]).as_int();
@@ -238,7 +239,7 @@ fn msetnx_across_shards_sets_all_or_nothing() {
         let mut rng = Rng(seed);
         let keys = keys_on_both_shards(&mut rng, "n", 4);
         let won = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let writer = |id: u64| -> Box<dyn FnMut(&mut Conn, u64) + Send> {
+        let writer = |id: u64| -> Writer {
             let (keys, won) = (keys.clone(), won.clone());
             Box::new(move |c, i| {
                 // Two writers race for overlapping halves: at most one group is ever set.
@@ -258,7 +259,7 @@ fn msetnx_across_shards_sets_all_or_nothing() {
                 }
             })
         };
-        let reader = || -> Box<dyn FnMut(&mut Conn) + Send> {
+        let reader = || -> Reader {
             let keys = keys.clone();
             Box::new(move |c| {
                 let mut args = vec!["MGET"];
@@ -305,7 +306,7 @@ fn flushall_and_swapdb_are_atomic_across_shards() {
         }
         c.cmd(&args);
         let mset = args.iter().map(|a| a.to_string()).collect::<Vec<_>>();
-        let swapper: Box<dyn FnMut(&mut Conn, u64) + Send> = Box::new(move |c, i| {
+        let swapper: Writer = Box::new(move |c, i| {
             assert_eq!(c.cmd(&["SWAPDB", "0", "1"]), Value::Simple("OK".into()));
             if i % 50 == 49 {
                 // Now and then empty everything and refill db 1 only: readers of db 0
@@ -317,7 +318,7 @@ fn flushall_and_swapdb_are_atomic_across_shards() {
                 c.cmd(&["SELECT", "0"]);
             }
         });
-        let reader = || -> Box<dyn FnMut(&mut Conn) + Send> {
+        let reader = || -> Reader {
             let keys = keys.clone();
             Box::new(move |c| {
                 let mut args = vec!["MGET"];

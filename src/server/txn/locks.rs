@@ -160,16 +160,16 @@ impl<G> Locks<G> {
         self.must_wait(&probe)
     }
 
-    /// Grants `set` to `tx` now (`Ok`, the token handed back) or queues it (`Err`, the
+    /// Grants `set` to `tx` now (`Some`: the token handed back) or queues it (`None`: the
     /// token is returned by a later [`Locks::release`]). A transaction asks at most once
     /// per shard.
-    pub fn acquire(&mut self, tx: TxId, set: LockSet, grant: G) -> Result<G, ()> {
+    pub fn acquire(&mut self, tx: TxId, set: LockSet, grant: G) -> Option<G> {
         if self.must_wait(&set) {
             self.queue.push_back(Waiter { tx, set, grant });
-            return Err(());
+            return None;
         }
         self.take(tx, set);
-        Ok(grant)
+        Some(grant)
     }
 
     /// Releases what `tx` holds here (nothing if it holds nothing) and grants, in queue
@@ -273,9 +273,9 @@ mod tests {
     fn shared_locks_share_and_exclusive_waits() {
         let mut l: Locks<u32> = Locks::default();
         assert!(l.is_idle());
-        assert_eq!(l.acquire(1, set(&[("a", S)]), 1), Ok(1));
-        assert_eq!(l.acquire(2, set(&[("a", S), ("b", X)]), 2), Ok(2));
-        assert_eq!(l.acquire(3, set(&[("a", X)]), 3), Err(()));
+        assert_eq!(l.acquire(1, set(&[("a", S)]), 1), Some(1));
+        assert_eq!(l.acquire(2, set(&[("a", S), ("b", X)]), 2), Some(2));
+        assert_eq!(l.acquire(3, set(&[("a", X)]), 3), None);
         assert!(l.is_key_busy(0, b"a"));
         assert!(!l.is_key_busy(0, b"c"));
         assert!(l.release(1).is_empty());
@@ -291,11 +291,11 @@ mod tests {
         let mut l: Locks<u32> = Locks::default();
         l.acquire(1, set(&[("a", S)]), 1).unwrap();
         // A writer waits for the reader...
-        assert_eq!(l.acquire(2, set(&[("a", X)]), 2), Err(()));
+        assert_eq!(l.acquire(2, set(&[("a", X)]), 2), None);
         // ...and a later reader may not overtake it.
-        assert_eq!(l.acquire(3, set(&[("a", S)]), 3), Err(()));
+        assert_eq!(l.acquire(3, set(&[("a", S)]), 3), None);
         // An unrelated key is granted at once.
-        assert_eq!(l.acquire(4, set(&[("z", X)]), 4), Ok(4));
+        assert_eq!(l.acquire(4, set(&[("z", X)]), 4), Some(4));
         assert_eq!(l.release(1), vec![(2, 2)]);
         assert_eq!(l.release(2), vec![(3, 3)]);
     }
@@ -305,7 +305,7 @@ mod tests {
         let mut l: Locks<u32> = Locks::default();
         l.acquire(1, set(&[("b", X)]), 1).unwrap();
         // Needs a and b: gets neither while b is held, so a stays free for others.
-        assert_eq!(l.acquire(2, set(&[("a", X), ("b", X)]), 2), Err(()));
+        assert_eq!(l.acquire(2, set(&[("a", X), ("b", X)]), 2), None);
         assert!(!l.conflicts_held(&set(&[("a", X)])));
         assert_eq!(l.release(1), vec![(2, 2)]);
         assert!(l.conflicts_held(&set(&[("a", S)])));
@@ -323,9 +323,9 @@ mod tests {
             dbs: vec![1],
             keys: Vec::new(),
         };
-        assert_eq!(l.acquire(2, flush, 2), Err(()));
-        assert_eq!(l.acquire(3, other_db, 3), Ok(3));
-        assert_eq!(l.acquire(4, set(&[("q", S)]), 4), Err(()));
+        assert_eq!(l.acquire(2, flush, 2), None);
+        assert_eq!(l.acquire(3, other_db, 3), Some(3));
+        assert_eq!(l.acquire(4, set(&[("q", S)]), 4), None);
         assert_eq!(l.release(1), vec![(2, 2)]);
         assert_eq!(l.release(2), vec![(4, 4)]);
     }

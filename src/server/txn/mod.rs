@@ -122,7 +122,7 @@ async fn acquire_here(s: &ShardCtx, tx: TxId, set: LockSet) {
     let (grant, rx) = oneshot::channel();
     let queued = {
         let mut table = s.txn.table.borrow_mut();
-        let queued = table.acquire(tx, set, Grant::Local(grant)).is_err();
+        let queued = table.acquire(tx, set, Grant::Local(grant)).is_none();
         s.txn.refresh(&table);
         queued
     };
@@ -137,7 +137,7 @@ pub(crate) fn lock_request(s: &ShardCtx, origin: usize, req_id: u64, tx: TxId, s
         let mut table = s.txn.table.borrow_mut();
         let r = table.acquire(tx, set, Grant::Remote { origin, req_id });
         s.txn.refresh(&table);
-        r.is_ok()
+        r.is_some()
     };
     if granted {
         s.deliver(origin, req_id, ReplyPayload::Op(Box::new(())));
@@ -337,7 +337,7 @@ pub(crate) fn must_wait_batch(
     }
     let tx = s.txn.new_tx(s.id);
     let (grant, rx) = oneshot::channel();
-    if let Ok(Grant::Local(grant)) = table.acquire(tx, set, Grant::Local(grant)) {
+    if let Some(Grant::Local(grant)) = table.acquire(tx, set, Grant::Local(grant)) {
         // Unreachable (it must wait), but a grant is never dropped unanswered.
         grant.send(());
     }
