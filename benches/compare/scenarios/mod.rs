@@ -4,6 +4,7 @@
 //! runs every round with redis then shardis, and adds one [`Sample`] per case, server and
 //! round to the results.
 
+mod atomic;
 mod latency;
 mod memory;
 mod setget;
@@ -38,6 +39,7 @@ pub fn all() -> Vec<Box<dyn Scenario>> {
         Box::new(suite::Suite),
         Box::new(memory::Memory),
         Box::new(types_memory::TypesMemory),
+        Box::new(atomic::Atomic),
     ]
 }
 
@@ -77,6 +79,8 @@ pub enum Driver {
     Rb(Vec<String>),
     /// Our own one-connection load generator ([`crate::loadgen`]): command, requests.
     Own(&'static str, u64),
+    /// Our MULTI/EXEC transfer generator: connections, transactions.
+    Transfers(u64, u64),
 }
 
 /// One invocation; `label` names its case (with several redis-benchmark tests in one
@@ -157,6 +161,9 @@ pub fn run_rb_cases(
                 let tests = match &case.driver {
                     Driver::Rb(args) => rb::run(server, args, kit.rb_limit())?,
                     Driver::Own(command, n) => vec![loadgen::run(server, command, *n)?],
+                    Driver::Transfers(conns, n) => {
+                        vec![loadgen::run_transfers(server, *conns, *n)?]
+                    }
                 };
                 record(scenario, round, &case.label, server, &tests, out);
             }
