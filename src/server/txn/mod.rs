@@ -344,3 +344,96 @@ pub(crate) fn must_wait_batch(
     s.txn.refresh(&table);
     Some((tx, rx))
 }
+
+/// How an EXEC runs its queued commands.
+pub enum ExecPlan {
+    /// Every command is a plain shard command on one shard, nothing is watched, and that
+    /// shard's commands run in one go (one message, or inline with no locks in play):
+    /// atomic without taking a lock.
+    OneShard,
+    /// Take these locks for the whole transaction first.
+    Locked(Vec<(usize, LockSet)>),
+}
+
+/// Plans an EXEC: the lock sets of all queued commands (following SELECTs inside the
+/// transaction), plus shared locks on the watched keys so none changes between the
+/// check and the commands. A keyless command that reads or writes data (DBSIZE, KEYS,
+/// FLUSHDB...) locks every database on every shard.
+pub fn exec_plan(
+    shard: &ShardCtx,
+    cmds: &[Vec<Bytes>],
+    mut db: usize,
+    watched: &[(usize, Bytes)],
+) -> ExecPlan {
+    use crate::commands::{lookup, Run};
+    let (n, databases) = (shard.nshards, shard.config().databases);
+    let mut parts: Vec<(usize, LockSet)> = Vec::new();
+    let add = |parts: &mut Vec<(usize, LockSet)>, more: Vec<(usize, LockSet)>| {
+        for (owner, set) in more {
+            match parts.iter_mut().find(|(s, _)| *s == owner) {
+                Some((_, mine)) => {
+                    mine.keys.extend(set.keys);
+                    mine.dbs.extend(set.dbs);
+                }
+                None => parts.push((owner, set)),
+            }
+        }
+    };
+    let mut plain = watched.is_empty();
+    for args in cmds {
+        let Some(spec) = lookup(&args[0]) else {
+            continue;
+        };
+        if spec.name == "select" {
+            if let Some(i) = crate::commands::args::int(&args[1]).filter(|&i| i >= 0) {
+                db = (i as usize).min(databases.saturating_sub(1));
+            }
+        }
+        let coord = match spec.run {
+            Run::Coord(_) => true,
+            Run::ShardOr(..) | Run::Split(..) => {
+                let keys = command_info::key_indexes(spec, args);
+                let mut owners = keys.iter().map(|&i| key_shard(&args[i], n));
+                let first = owners.next();
+                !owners.all(|o| Some(o) == first)
+            }
+            Run::Shard(_) => false,
+        };
+        plain &= !coord;
+        if spec.flags & (flag::WRITE | flag::READONLY) == 0 {
+            continue;
+        }
+        let mut more = plan(spec, args, db, n, databases);
+        if more.is_empty() && command_info::key_indexes(spec, args).is_empty() {
+            let all: Vec<u16> = (0..databases as u16).collect();
+            more = (0..n)
+                .map(|s| {
+                    let set = LockSet {
+                        dbs: all.clone(),
+                        keys: Vec::new(),
+                    };
+                    (s, set)
+                })
+                .collect();
+        }
+        add(&mut parts, more);
+    }
+    for (wdb, key) in watched {
+        let owner = key_shard(key, n);
+        let mut set = LockSet::default();
+        set.key(*wdb as u16, key.clone(), Mode::Shared);
+        add(&mut parts, vec![(owner, set)]);
+    }
+    for (_, set) in &mut parts {
+        set.normalize();
+    }
+    let one_shard = parts.len() <= 1
+        && parts
+            .first()
+            .is_none_or(|(s, _)| *s != shard.id || shard.txn.is_idle());
+    if plain && one_shard {
+        ExecPlan::OneShard
+    } else {
+        ExecPlan::Locked(parts)
+    }
+}
