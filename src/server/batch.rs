@@ -165,9 +165,7 @@ impl Client {
                             .await;
                         first_unsent = slots.len();
                         let call = crate::metrics::CoordCall::start(spec, &args, self.out.len());
-                        self.lock_for(spec, &args).await;
                         self.run_split(spec, f, combine, args).await;
-                        self.unlock_own().await;
                         call.finish(self);
                     }
                     Route::Coord(f) => {
@@ -321,11 +319,25 @@ impl Client {
         }
         let mut results: Vec<(Vec<usize>, Vec<u8>)> = Vec::new();
         let mut waiting = Vec::new();
+        // Outside a transaction the parts lock their keys themselves, shard by shard in
+        // increasing order, each lock taken and its part run in one message; the last
+        // shard lets go at once, the others once every part ran (see server::txn).
+        let own_tx = match &self.tx {
+            Some(held) => Err(held.id),
+            None => Ok(self.shard.txn.new_tx(self.shard.id)),
+        };
+        let last = parts.iter().rposition(|(_, k)| !k.is_empty());
+        let mut locked = Vec::new();
         for (owner, (part_args, key_indexes)) in parts.into_iter().enumerate() {
             if key_indexes.is_empty() {
                 continue;
             }
+            let release = Some(owner) == last;
             if owner == self.shard.id {
+                if let Ok(tx) = own_tx {
+                    let set = txn::command_set(spec, &part_args, self.db);
+                    txn::acquire_here(&self.shard, tx, set).await;
+                }
                 let mut buf = BytesMut::new();
                 let part = crate::metrics::part_spec(spec);
                 self.shard.exec(
@@ -338,6 +350,13 @@ impl Client {
                     unix_ms(),
                 );
                 results.push((key_indexes, buf.to_vec()));
+                if let Ok(tx) = own_tx {
+                    if release {
+                        txn::unlock(&self.shard, tx);
+                    } else {
+                        locked.push(owner);
+                    }
+                }
             } else {
                 let item = BatchItem {
                     spec: crate::metrics::part_spec(spec),
@@ -345,13 +364,37 @@ impl Client {
                     db: self.db as u16,
                     args: part_args,
                 };
-                let tx = self.tx.as_ref().map(|h| h.id);
-                waiting.push((
-                    key_indexes,
-                    self.shard
-                        .send_batch(owner, vec![item], self.resp3, tx)
-                        .await,
-                ));
+                match own_tx {
+                    Ok(tx) => {
+                        let rx = self
+                            .shard
+                            .lock_batch(owner, tx, vec![item], self.resp3, release)
+                            .await;
+                        // Granted (and run) before the next shard is asked: shard order.
+                        if let ReplyPayload::Batch { buf, .. } = rx.await {
+                            results.push((key_indexes, buf.to_vec()));
+                        }
+                        if !release {
+                            locked.push(owner);
+                        }
+                    }
+                    Err(tx) => {
+                        let rx = self
+                            .shard
+                            .send_batch(owner, vec![item], self.resp3, Some(tx))
+                            .await;
+                        waiting.push((key_indexes, rx));
+                    }
+                }
+            }
+        }
+        if let Ok(tx) = own_tx {
+            for owner in locked {
+                if owner == self.shard.id {
+                    txn::unlock(&self.shard, tx);
+                } else {
+                    self.shard.unlock_remote(owner, tx).await;
+                }
             }
         }
         for (key_indexes, rx) in waiting {

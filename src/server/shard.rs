@@ -61,6 +61,16 @@ pub enum ShardRequest {
         tx: TxId,
         set: LockSet,
     },
+    /// Take the locks of these commands' keys for a transaction, then run them (answered
+    /// like a batch); `release`: let go right after (the transaction's last shard).
+    LockBatch {
+        origin: usize,
+        req_id: u64,
+        tx: TxId,
+        resp3: bool,
+        items: Vec<BatchItem>,
+        release: bool,
+    },
     /// Release a transaction's locks; not answered.
     Unlock { tx: TxId },
     Op {
@@ -303,6 +313,31 @@ impl ShardCtx {
         rx.await;
     }
 
+    /// Sends commands to run under a transaction's locks on `shard` (taken there first);
+    /// returns a future of their replies, which also means the locks are held.
+    pub(crate) async fn lock_batch(
+        &self,
+        shard: usize,
+        tx: TxId,
+        items: Vec<BatchItem>,
+        resp3: bool,
+        release: bool,
+    ) -> oneshot::Receiver<ReplyPayload> {
+        let (req_id, rx) = self.register();
+        let msg = ShardRequest::LockBatch {
+            origin: self.id,
+            req_id,
+            tx,
+            resp3,
+            items,
+            release,
+        };
+        if self.requests.send_to(shard, msg).await.is_err() {
+            self.pending.borrow_mut().remove(&req_id);
+        }
+        rx
+    }
+
     /// Releases a transaction's locks on another shard (nothing to wait for).
     pub(crate) async fn unlock_remote(&self, shard: usize, tx: TxId) {
         let _ = self
@@ -377,7 +412,7 @@ impl ShardCtx {
     }
 
     /// Runs a batch of commands sent by another shard; their replies back to back.
-    fn run_items(&self, items: Vec<BatchItem>, resp3: bool) -> ReplyPayload {
+    pub(crate) fn run_items(&self, items: Vec<BatchItem>, resp3: bool) -> ReplyPayload {
         let mut buf = BytesMut::with_capacity(items.len() * 16);
         let mut ends = Vec::with_capacity(items.len());
         let now_ms = unix_ms();
@@ -443,6 +478,24 @@ impl ShardCtx {
                     set,
                 } => {
                     super::txn::lock_request(&self, origin, req_id, tx, set);
+                    continue;
+                }
+                ShardRequest::LockBatch {
+                    origin,
+                    req_id,
+                    tx,
+                    resp3,
+                    items,
+                    release,
+                } => {
+                    let grant = super::txn::Grant::RunBatch {
+                        origin,
+                        req_id,
+                        items,
+                        resp3,
+                        release,
+                    };
+                    super::txn::lock_and_run(&self, tx, grant);
                     continue;
                 }
                 ShardRequest::Unlock { tx } => {

@@ -76,6 +76,16 @@ pub enum Grant {
     Local(oneshot::Sender<()>),
     /// A coordinator on another shard awaits the reply to its request.
     Remote { origin: usize, req_id: u64 },
+    /// A coordinator on another shard sent commands to run once granted (one part of a
+    /// split multi-key command); `release`: the last shard of the transaction, which
+    /// lets go right after running them.
+    RunBatch {
+        origin: usize,
+        req_id: u64,
+        items: Vec<super::shard::BatchItem>,
+        resp3: bool,
+        release: bool,
+    },
 }
 
 /// One shard's lock table and its idle flag (the fast path reads only the flag).
@@ -118,7 +128,7 @@ impl ShardLocks {
 }
 
 /// Takes `set` for `tx` on shard `s` (the caller's own shard), waiting in its queue.
-async fn acquire_here(s: &ShardCtx, tx: TxId, set: LockSet) {
+pub(crate) async fn acquire_here(s: &ShardCtx, tx: TxId, set: LockSet) {
     let (grant, rx) = oneshot::channel();
     let queued = {
         let mut table = s.txn.table.borrow_mut();
@@ -153,15 +163,58 @@ pub(crate) fn unlock(s: &ShardCtx, tx: TxId) {
         s.txn.refresh(&table);
         g
     };
-    for (_, grant) in granted {
-        match grant {
-            Grant::Local(tx) => tx.send(()),
-            Grant::Remote { origin, req_id } => {
-                s.deliver(origin, req_id, ReplyPayload::Op(Box::new(())))
-            }
-        }
+    for (tx, grant) in granted {
+        answer(s, tx, grant);
     }
     s.serve_blocked();
+}
+
+/// Acts on a granted request.
+fn answer(s: &ShardCtx, tx: TxId, grant: Grant) {
+    match grant {
+        Grant::Local(wake) => wake.send(()),
+        Grant::Remote { origin, req_id } => {
+            s.deliver(origin, req_id, ReplyPayload::Op(Box::new(())))
+        }
+        Grant::RunBatch {
+            origin,
+            req_id,
+            items,
+            resp3,
+            release,
+        } => {
+            let payload = s.run_items(items, resp3);
+            if release {
+                unlock(s, tx);
+            }
+            s.deliver(origin, req_id, payload);
+        }
+    }
+}
+
+/// A part of a split command with the locks it needs: run once they are granted.
+pub(crate) fn lock_and_run(s: &ShardCtx, tx: TxId, grant: Grant) {
+    let set = match &grant {
+        Grant::RunBatch { items, .. } => {
+            let mut set = LockSet::default();
+            for item in items {
+                set.keys
+                    .extend(command_set(item.spec, &item.args, item.db as usize).keys);
+            }
+            set.normalize();
+            set
+        }
+        _ => LockSet::default(),
+    };
+    let granted = {
+        let mut table = s.txn.table.borrow_mut();
+        let g = table.acquire(tx, set, grant);
+        s.txn.refresh(&table);
+        g
+    };
+    if let Some(grant) = granted {
+        answer(s, tx, grant);
+    }
 }
 
 /// The locks a transaction holds, to be released with [`release`].
