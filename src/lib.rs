@@ -17,11 +17,18 @@
 //!   `ShardCtx::run_on`/`fanout`: [`server::batch`]'s `run_split` (per-shard parts of
 //!   MGET/MSET/DEL/EXISTS/TOUCH/UNLINK, combined) and the coordinator functions of
 //!   `Run::ShardOr`/`Run::Coord` commands (RENAME, COPY, MSETNX, LCS, LMOVE, LMPOP, SMOVE,
-//!   the set and sorted-set algebra with its STORE forms). The collection algebra reads its
-//!   sources through [`commands::gather`]: copies of the values, one message per shard,
-//!   computed at the coordinator, stored at the destination's shard. None of this is
-//!   atomic across shards yet; the atomic cross-shard issue replaces the step between
-//!   "read the parts" and "combine/store" there.
+//!   the set and sorted-set algebra with its STORE forms, FLUSHDB/FLUSHALL/SWAPDB). The
+//!   collection algebra reads its sources through [`commands::gather`]: copies of the
+//!   values, one message per shard, computed at the coordinator, stored at the
+//!   destination's shard.
+//! - [`server::txn`] makes them atomic: per-shard intent locks (shared for reads,
+//!   exclusive for writes, whole databases for FLUSH*/SWAPDB), taken shard by shard in
+//!   increasing order, one message per shard, held until the command is done. `run_split`
+//!   takes each shard's locks and runs its part in the same message; coordinator
+//!   functions run between an acquire and a release, their messages carrying the
+//!   transaction id so they pass its locks. Every other command checks its keys against
+//!   its shard's locks, which costs one `Cell` read while no locks are in play; the
+//!   module doc argues why there is no torn read, deadlock or starvation.
 //! - Blocking pops ([`server::blocking`]): BLPOP and friends run at the coordinator. Each
 //!   key's owner shard either pops at once or registers a waiter, atomically on that
 //!   shard; a waiter is served in FIFO order when its key is created (`Db::insert` marks
@@ -62,6 +69,11 @@
 //! - RESP parsing knows nothing of shards; command bodies know nothing of sockets.
 //! - Every deletion by expiry passes through `Db::expired_log`: the seam where the
 //!   replication log will record a `DEL`.
+//! - A command that touches keys of several shards runs under [`server::txn`] locks on
+//!   all of them; it takes them in increasing shard order, never waits for a lock while
+//!   holding a later shard's, and never blocks (BLPOP) while holding any. A shard's
+//!   request loop never waits for a lock (waiting work is parked as a task or a queued
+//!   grant), so lock releases are always processed.
 //! - No empty collection is ever stored: a command that removes the last element deletes
 //!   the key, as Redis does.
 

@@ -438,8 +438,8 @@ async fn move_pop(
     };
     if c.tx.is_none() {
         // It blocked, giving up its locks: the push (and a push back) must take them again.
-        let keys = [src.clone(), dst.clone()];
-        let parts = txn::key_parts(keys, db, n, txn::Mode::Exclusive);
+        let keys = [(db, src.clone()), (db, dst.clone())];
+        let parts = txn::key_parts(keys, n, txn::Mode::Exclusive);
         c.tx = Some(txn::acquire(&c.shard, parts).await);
     }
     let push = |side: &str| Bytes::from_static(if side == "LEFT" { b"LPUSH" } else { b"RPUSH" });

@@ -300,21 +300,57 @@ pub fn plan(
     } else {
         Mode::Shared
     };
-    let keys = command_info::key_indexes(spec, args)
-        .into_iter()
-        .filter_map(|i| args.get(i).cloned());
-    key_parts(keys, db, nshards, mode)
+    let keys = command_info::key_indexes(spec, args);
+    let keys = with_dbs(spec, args, keys.into_iter(), db, databases);
+    key_parts(keys, nshards, mode)
 }
 
-/// Lock sets, by owner shard, for `keys` of database `db`, all in one mode.
-pub fn key_parts(
-    keys: impl IntoIterator<Item = Bytes>,
+/// The (database, key) pairs a command touches: `db` for all of them, except MOVE's key
+/// in its target database too and COPY's destination in the database of its DB option.
+fn with_dbs(
+    spec: &'static CommandSpec,
+    args: &[Bytes],
+    indexes: impl Iterator<Item = usize>,
     db: usize,
+    databases: usize,
+) -> Vec<(usize, Bytes)> {
+    let mut keys: Vec<(usize, Bytes)> = indexes
+        .filter_map(|i| Some((db, args.get(i)?.clone())))
+        .collect();
+    let index = |a: &Bytes| {
+        crate::commands::args::int(a)
+            .filter(|&i| i >= 0 && (i as usize) < databases)
+            .map(|i| i as usize)
+    };
+    match spec.name {
+        "move" => {
+            if let (Some(key), Some(to)) = (args.get(1), args.get(2).and_then(index)) {
+                keys.push((to, key.clone()));
+            }
+        }
+        "copy" => {
+            let to = args
+                .windows(2)
+                .skip(3)
+                .find(|w| crate::commands::args::eq(&w[0], "db"))
+                .and_then(|w| index(&w[1]));
+            if let (Some(to), Some(dst)) = (to, keys.get_mut(1)) {
+                dst.0 = to;
+            }
+        }
+        _ => {}
+    }
+    keys
+}
+
+/// Lock sets, by owner shard, for (database, key) pairs, all in one mode.
+pub fn key_parts(
+    keys: impl IntoIterator<Item = (usize, Bytes)>,
     nshards: usize,
     mode: Mode,
 ) -> Vec<(usize, LockSet)> {
     let mut parts: Vec<(usize, LockSet)> = Vec::new();
-    for key in keys {
+    for (db, key) in keys {
         let owner = key_shard(&key, nshards);
         match parts.iter_mut().find(|(s, _)| *s == owner) {
             Some((_, set)) => set.key(db as u16, key, mode),
@@ -354,7 +390,8 @@ pub fn leave(s: &ShardCtx, tx: Option<TxId>) {
     }
 }
 
-/// The keys one shard command touches on its shard, as a lock set (database `db`).
+/// The keys one shard command touches on its shard, as a lock set (database `db`;
+/// MOVE and COPY ... DB also the key in the other database).
 pub fn command_set(spec: &'static CommandSpec, args: &[Bytes], db: usize) -> LockSet {
     let mode = if spec.flags & flag::WRITE != 0 {
         Mode::Exclusive
@@ -362,8 +399,15 @@ pub fn command_set(spec: &'static CommandSpec, args: &[Bytes], db: usize) -> Loc
         Mode::Shared
     };
     let mut set = LockSet::default();
-    for i in spec.keys.positions(args.len()) {
-        set.key(db as u16, args[i].clone(), mode);
+    if matches!(spec.name, "move" | "copy") {
+        // Rare: keys in another database too (databases are bounded by the index check).
+        for (db, key) in with_dbs(spec, args, spec.keys.positions(args.len()), db, 1 << 16) {
+            set.key(db as u16, key, mode);
+        }
+    } else {
+        for i in spec.keys.positions(args.len()) {
+            set.key(db as u16, args[i].clone(), mode);
+        }
     }
     set.normalize();
     set
