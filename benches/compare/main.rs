@@ -9,7 +9,8 @@
 //! `--shards`, default 2), `BENCH_POPULATE` (keys for the memory scenario, default
 //! 1000000, quick 200000), `BENCH_TYPES_N` (elements of each big collection in
 //! types-memory, default 1000000, quick 100000), `BENCH_TYPES_SMALL` (its 10-field
-//! hashes, default 100000, quick 10000), `BENCH_QUICK=1`. Needs `redis-server` and
+//! hashes, default 100000, quick 10000), `BENCH_QUICK=1`, `BENCH_SHARDIS` (a shardis binary to
+//! run instead of this build: a before/after table is two runs' ratios). Needs `redis-server` and
 //! `redis-benchmark` (7.0).
 //!
 //! How: `cargo bench` builds the release shardis; each scenario starts shardis and a

@@ -147,11 +147,15 @@ pub fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The release shardis binary. `cargo bench` builds the package's binaries with the bench
+/// The release shardis binary (`BENCH_SHARDIS` names another one). `cargo bench` builds the package's binaries with the bench
 /// profile (release settings) before the bench and names the result in
 /// `CARGO_BIN_EXE_shardis`; when the runner is started some other way it builds
 /// target/release/shardis itself.
 pub fn shardis_binary() -> Res<PathBuf> {
+    if let Ok(p) = std::env::var("BENCH_SHARDIS") {
+        // Another build (e.g. the commit before a change, for a before/after table).
+        return Ok(PathBuf::from(p));
+    }
     if let Some(p) = option_env!("CARGO_BIN_EXE_shardis") {
         if Path::new(p).exists() {
             return Ok(PathBuf::from(p));
