@@ -334,3 +334,114 @@ fn flushall_and_swapdb_are_atomic_across_shards() {
         server.conn().cmd(&["FLUSHALL"]);
     }
 }
+
+#[test]
+fn transfers_inside_multi_exec_keep_the_total() {
+    let server = Server::shardis(2, &[]);
+    for seed in SEEDS {
+        let mut rng = Rng(seed);
+        let keys = keys_on_both_shards(&mut rng, "acct", 4);
+        let mut c = server.conn();
+        for k in &keys {
+            c.cmd(&["SET", k, "100"]);
+        }
+        let writer = |id: u64| -> Writer {
+            let keys = keys.clone();
+            let mut rng = Rng(seed ^ (id << 8));
+            Box::new(move |c, _| {
+                let from = &keys[rng.below(4) as usize];
+                let to = &keys[rng.below(4) as usize];
+                let amount = (1 + rng.below(9)).to_string();
+                assert_eq!(c.cmd(&["MULTI"]), Value::Simple("OK".into()));
+                c.cmd(&["DECRBY", from, &amount]);
+                c.cmd(&["INCRBY", to, &amount]);
+                let done = c.cmd(&["EXEC"]);
+                assert_eq!(done.items().len(), 2, "EXEC: {done:?}");
+            })
+        };
+        let reader = |how: u64| -> Reader {
+            let keys = keys.clone();
+            Box::new(move |c| {
+                let values = if how == 0 {
+                    c.cmd(&["MULTI"]);
+                    for k in &keys {
+                        c.cmd(&["GET", k]);
+                    }
+                    c.cmd(&["EXEC"])
+                } else {
+                    let mut args = vec!["MGET"];
+                    args.extend(keys.iter().map(|k| k.as_str()));
+                    c.cmd(&args)
+                };
+                let total: i64 = strs(&values)
+                    .iter()
+                    .map(|v| v.as_deref().unwrap_or("0").parse::<i64>().unwrap())
+                    .sum();
+                assert_eq!(total, 400, "a transfer seen half done: {values:?}");
+            })
+        };
+        race(
+            server.port,
+            vec![writer(1), writer(2)],
+            vec![reader(0), reader(1)],
+        );
+        let mut del = vec!["DEL"];
+        del.extend(keys.iter().map(|k| k.as_str()));
+        c.cmd(&del);
+    }
+}
+
+#[test]
+fn watch_makes_increments_from_two_clients_exact() {
+    let server = Server::shardis(2, &[]);
+    for seed in SEEDS {
+        let mut rng = Rng(seed);
+        let keys = keys_on_both_shards(&mut rng, "cas", 2);
+        let (counter, other) = (keys[0].clone(), keys[1].clone());
+        let per_client = 40;
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let (counter, other) = (counter.clone(), other.clone());
+                let port = server.port;
+                thread::spawn(move || {
+                    let mut c = Conn::connect(port);
+                    let deadline = Instant::now() + Duration::from_secs(20);
+                    let (mut done, mut retries) = (0, 0);
+                    while done < per_client {
+                        assert!(Instant::now() < deadline, "WATCH loop did not finish");
+                        // Watch keys on both shards; only the counter changes.
+                        c.cmd(&["WATCH", &counter, &other]);
+                        let now = match c.cmd(&["GET", &counter]) {
+                            Value::Bulk(b) => String::from_utf8(b).unwrap().parse::<i64>().unwrap(),
+                            _ => 0,
+                        };
+                        c.cmd(&["MULTI"]);
+                        c.cmd(&["SET", &counter, &(now + 1).to_string()]);
+                        c.cmd(&["SET", &other, &(now + 1).to_string()]);
+                        match c.cmd(&["EXEC"]) {
+                            Value::NilArray | Value::Null => retries += 1,
+                            v => {
+                                assert_eq!(v.items().len(), 2);
+                                done += 1;
+                            }
+                        }
+                    }
+                    retries
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().expect("client thread");
+        }
+        let mut c = server.conn();
+        assert_eq!(
+            c.cmd(&["GET", &counter]),
+            Value::bulk(&(2 * per_client).to_string())
+        );
+        assert_eq!(
+            c.cmd(&["GET", &other]),
+            Value::bulk(&(2 * per_client).to_string())
+        );
+        c.cmd(&["DEL", &counter, &other]);
+    }
+}
