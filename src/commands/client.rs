@@ -178,7 +178,7 @@ pub fn info_line(info: &ClientInfo, now_ms: u64) -> String {
     let tot_mem = READ_BUF * 2 + qbuf + qbuf_free;
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 \
-         ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 \
+         ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 \
          oll=0 omem=0 tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
         info.id,
         info.addr,
@@ -192,6 +192,7 @@ pub fn info_line(info: &ClientInfo, now_ms: u64) -> String {
         now_ms.saturating_sub(info.last_interaction_ms) / 1000,
         flags,
         info.db,
+        info.multi,
         qbuf,
         qbuf_free,
         READ_BUF,

@@ -60,7 +60,7 @@ impl Client {
     /// Checks existence, arity and auth, in Redis 7.0's order (`processCommand`: an
     /// unknown command or a wrong arity is reported before NOAUTH). Returns the command or
     /// the error to reply.
-    fn resolve(&self, args: &[Bytes]) -> Result<&'static CommandSpec, String> {
+    pub(crate) fn resolve(&self, args: &[Bytes]) -> Result<&'static CommandSpec, String> {
         let Some(spec) = lookup(&args[0]) else {
             return Err(errors::unknown_command(args));
         };
@@ -129,12 +129,14 @@ impl Client {
             let start = self.out.len();
             let mode_before = self.reply_mode;
             let mut queued_slot = None;
-            match self.resolve(&args) {
+            // Transactions: queues the command of a client in MULTI (Ok(None)).
+            match crate::server::multi::resolve(self, &args).await {
                 Err(msg) => {
                     crate::metrics::rejected(&shard, &args, &msg);
                     self.reply().error(&msg)
                 }
-                Ok(spec) => match self.route(spec, &args) {
+                Ok(None) => {}
+                Ok(Some(spec)) => match self.route(spec, &args) {
                     Route::Here(f) => {
                         shard.exec(spec, f, self.db, &args, &mut self.out, self.resp3, now_ms);
                         crate::metrics::claim_slow(&shard, self);

@@ -40,6 +40,8 @@ pub struct ClientInfo {
     pub query_buf_bytes: usize,
     /// Extra flags letters for CLIENT LIST (`N` normal).
     pub flags: String,
+    /// Commands queued in MULTI, -1 outside (CLIENT LIST `multi=`).
+    pub multi: i64,
 }
 
 /// The registry's handle on one connection: its info and a way to kill it.
@@ -115,6 +117,8 @@ pub struct Client {
     /// Nanoseconds the current command spent blocked (BLPOP...), which its statistics
     /// leave out as Redis's do: commandstats and the slow log measure work, not waiting.
     pub blocked_ns: u64,
+    /// MULTI/EXEC/WATCH state ([`super::multi`]).
+    pub multi: super::multi::MultiState,
 }
 
 impl Client {

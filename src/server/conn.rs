@@ -175,6 +175,7 @@ pub async fn serve(shard: Rc<ShardCtx>, mut stream: TcpStream) {
         shard: shard.id,
         query_buf_bytes: 0,
         flags: "N".into(),
+        multi: -1,
     }));
     shard
         .clients
@@ -195,6 +196,7 @@ pub async fn serve(shard: Rc<ShardCtx>, mut stream: TcpStream) {
         out: BytesMut::new(),
         io: None,
         blocked_ns: 0,
+        multi: Default::default(),
     };
     log::verbose(&format!("Accepted {peer}"));
     run(&mut client, &mut stream).await;
