@@ -319,7 +319,7 @@ fn watch_fails_exec_when_another_client_writes() {
         let mut c = Conn::connect(port);
         let mut w = Conn::connect(port);
         let (a, b) = split_keys("w");
-        let mut attempt = |c: &mut Conn, w: &mut Conn, setup: &[&str], write: &[&str]| {
+        let attempt = |c: &mut Conn, w: &mut Conn, setup: &[&str], write: &[&str]| {
             let mut r = vec![c.cmd(&["FLUSHALL"])];
             if !setup.is_empty() {
                 r.push(c.cmd(setup));
@@ -401,7 +401,7 @@ fn watch_lifecycle_matches_redis() {
         let mut c = Conn::connect(port);
         let mut w = Conn::connect(port);
         let (a, b) = split_keys("l");
-        let mut tx = |c: &mut Conn, out: &mut Vec<Value>| {
+        let tx = |c: &mut Conn, out: &mut Vec<Value>| {
             out.push(c.cmd(&["MULTI"]));
             out.push(c.cmd(&["PING"]));
             out.push(c.cmd(&["EXEC"]));
@@ -547,6 +547,57 @@ fn watch_and_expiry_match_redis() {
         out.push(c.cmd(&["MULTI"]));
         out.push(c.cmd(&["PING"]));
         out.push(c.cmd(&["EXEC"]));
+        out
+    });
+}
+
+/// Statistics: queued commands count when EXEC runs them, queueing rejections count as
+/// rejected calls, an aborted or partly failed EXEC as a failed one, as in Redis.
+#[test]
+fn command_and_error_stats_match_redis() {
+    same_everywhere(|port| {
+        let mut c = Conn::connect(port);
+        let (a, b) = split_keys("st");
+        c.cmd(&["CONFIG", "RESETSTAT"]);
+        for cmd in [
+            vec!["SET", &b, "1"],
+            vec!["MULTI"],
+            vec!["SET", &a, "1"],
+            vec!["LPUSH", &b, "x"],
+            vec!["FOO"],
+            vec!["EXEC"],
+            vec!["MULTI"],
+            vec!["INCR", &a],
+            vec!["LPUSH", &b, "x"],
+            vec!["MGET", &a, &b],
+            vec!["EXEC"],
+            vec!["MULTI"],
+            vec!["SHUTDOWN"],
+            vec!["DISCARD"],
+            vec!["EXEC", "x"],
+        ] {
+            c.cmd(&cmd);
+        }
+        let keep = |section: &str, c: &mut Conn| -> Vec<Value> {
+            let mut lines: Vec<String> = c
+                .cmd(&["INFO", section])
+                .as_str()
+                .lines()
+                .filter(|l| !l.starts_with('#') && !l.is_empty())
+                .filter(|l| !l.contains("config|resetstat") && !l.contains("cmdstat_info"))
+                .map(|l| {
+                    // Times differ: keep calls and the rejected/failed counts.
+                    l.split(',')
+                        .filter(|f| !f.contains("usec"))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .collect();
+            lines.sort();
+            lines.into_iter().map(Value::Simple).collect()
+        };
+        let mut out = keep("commandstats", &mut c);
+        out.extend(keep("errorstats", &mut c));
         out
     });
 }
