@@ -159,10 +159,17 @@ const READ_BUF: usize = 16 * 1024;
 /// One `CLIENT LIST` line (without the newline), in Redis 7.0's field order.
 ///
 /// `fd` is -1 (what Redis shows for clients without a socket): the registry does not
-/// record descriptors. `argv-mem`, `multi`, `sub`/`psub`/`ssub` and the output-list
+/// record descriptors. `argv-mem`, `multi-mem`, `sub`/`psub`/`ssub` and the output-list
 /// fields are constants until the features they describe exist.
 pub fn info_line(info: &ClientInfo, now_ms: u64) -> String {
     let mut flags: String = info.flags.chars().filter(|&f| f != 'N').collect();
+    if info
+        .watch_dirty
+        .as_ref()
+        .is_some_and(|d| d.load(std::sync::atomic::Ordering::Acquire))
+    {
+        flags.push('d');
+    }
     if info.no_evict {
         flags.push('e');
     }

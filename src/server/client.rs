@@ -42,6 +42,8 @@ pub struct ClientInfo {
     pub flags: String,
     /// Commands queued in MULTI, -1 outside (CLIENT LIST `multi=`).
     pub multi: i64,
+    /// The client's WATCH dirty flag once it has watched (CLIENT LIST flag `d`).
+    pub watch_dirty: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// The registry's handle on one connection: its info and a way to kill it.

@@ -176,6 +176,7 @@ pub async fn serve(shard: Rc<ShardCtx>, mut stream: TcpStream) {
         query_buf_bytes: 0,
         flags: "N".into(),
         multi: -1,
+        watch_dirty: None,
     }));
     shard
         .clients

@@ -248,6 +248,7 @@ pub async fn watch(c: &mut Client, keys: &[Bytes]) {
     }
     if c.multi.owner.is_none() {
         c.multi.owner = Some((c.shard.clone(), c.id));
+        c.handle.info.borrow_mut().watch_dirty = Some(c.multi.dirty.clone());
     }
     let db = c.db;
     let mut new = Vec::new();

@@ -296,6 +296,19 @@ fn reset_auth_and_client_list_in_multi_match_redis() {
         out.push(fields(&mut other));
         out.push(c.cmd(&["DISCARD"]));
         out.push(fields(&mut other));
+        // A touched WATCH shows as `d` until UNWATCH (or EXEC, DISCARD, RESET).
+        out.push(c.cmd(&["WATCH", &a]));
+        out.push(fields(&mut other));
+        out.push(other.cmd(&["SET", &a, "4"]));
+        out.push(fields(&mut other));
+        out.push(c.cmd(&["MULTI"]));
+        out.push(fields(&mut other));
+        out.push(c.cmd(&["EXEC"]));
+        out.push(fields(&mut other));
+        out.push(c.cmd(&["WATCH", &a]));
+        out.push(other.cmd(&["SET", &a, "5"]));
+        out.push(c.cmd(&["UNWATCH"]));
+        out.push(fields(&mut other));
         // EXEC rejected before running (NOAUTH) aborts with the reason.
         out.push(other.cmd(&["CONFIG", "SET", "requirepass", "pw"]));
         let mut fresh = Conn::connect(port);
@@ -478,34 +491,36 @@ fn watch_and_expiry_match_redis() {
         let mut c = Conn::connect(port);
         let mut w = Conn::connect(port);
         let (a, b) = split_keys("e");
-        let sleep = || std::thread::sleep(Duration::from_millis(120));
+        // Live keys get 300 ms (WATCH surely comes before they expire, even on a loaded
+        // machine), then the test waits them out; stale keys get 1 ms.
+        let wait = |ms| std::thread::sleep(Duration::from_millis(ms));
         out.push(c.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]));
         for x in [&a, &b] {
             // Live at WATCH, logically expired (still stored) at EXEC.
-            out.push(c.cmd(&["SET", x, "1", "PX", "50"]));
+            out.push(c.cmd(&["SET", x, "1", "PX", "300"]));
             out.push(c.cmd(&["WATCH", x]));
-            sleep();
+            wait(400);
             out.push(c.cmd(&["MULTI"]));
             out.push(c.cmd(&["INCR", x]));
             out.push(c.cmd(&["EXEC"]));
             // Live at WATCH, deleted lazily by a read before EXEC.
-            out.push(c.cmd(&["SET", x, "1", "PX", "50"]));
+            out.push(c.cmd(&["SET", x, "1", "PX", "300"]));
             out.push(c.cmd(&["WATCH", x]));
-            sleep();
+            wait(400);
             out.push(w.cmd(&["GET", x]));
             out.push(c.cmd(&["MULTI"]));
             out.push(c.cmd(&["PING"]));
             out.push(c.cmd(&["EXEC"]));
             // Stale at WATCH.
             out.push(c.cmd(&["SET", x, "foo", "PX", "1"]));
-            sleep();
+            wait(20);
             out.push(c.cmd(&["WATCH", x]));
             out.push(c.cmd(&["MULTI"]));
             out.push(c.cmd(&["PING"]));
             out.push(c.cmd(&["EXEC"]));
             // Stale at WATCH, then deleted by EXISTS.
             out.push(c.cmd(&["SET", x, "foo", "PX", "1"]));
-            sleep();
+            wait(20);
             out.push(c.cmd(&["WATCH", x]));
             out.push(w.cmd(&["EXISTS", x]));
             out.push(c.cmd(&["MULTI"]));
@@ -513,7 +528,7 @@ fn watch_and_expiry_match_redis() {
             out.push(c.cmd(&["EXEC"]));
             // Stale at WATCH, then flushed.
             out.push(c.cmd(&["SET", x, "foo", "PX", "1"]));
-            sleep();
+            wait(20);
             out.push(c.cmd(&["WATCH", x]));
             out.push(w.cmd(&["FLUSHDB"]));
             out.push(c.cmd(&["MULTI"]));
@@ -521,7 +536,7 @@ fn watch_and_expiry_match_redis() {
             out.push(c.cmd(&["EXEC"]));
             // Stale at WATCH, then written: a change.
             out.push(c.cmd(&["SET", x, "foo", "PX", "1"]));
-            sleep();
+            wait(20);
             out.push(c.cmd(&["WATCH", x]));
             out.push(w.cmd(&["SET", x, "new"]));
             out.push(c.cmd(&["MULTI"]));
@@ -538,8 +553,8 @@ fn watch_and_expiry_match_redis() {
         out.push(c.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"]));
         // Deleted by the active expiry cycle: a change.
         out.push(c.cmd(&["FLUSHALL"]));
-        out.push(c.cmd(&["SET", &a, "1", "PX", "30"]));
-        out.push(c.cmd(&["SET", &b, "1", "PX", "30"]));
+        out.push(c.cmd(&["SET", &a, "1", "PX", "300"]));
+        out.push(c.cmd(&["SET", &b, "1", "PX", "300"]));
         out.push(c.cmd(&["WATCH", &b]));
         wait_for("the keys to expire", Duration::from_secs(10), || {
             w.cmd(&["DBSIZE"]).as_int() == 0
