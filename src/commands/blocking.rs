@@ -94,11 +94,11 @@ const TIMEOUT_NEGATIVE: &str = "ERR timeout is negative";
 const NUMKEYS: &str = "ERR numkeys should be greater than 0";
 const COUNT: &str = "ERR count should be greater than 0";
 
-/// Whether the client may block. Inside MULTI (a later issue) Redis never blocks
+/// Whether the client may block. Inside EXEC Redis never blocks
 /// (`CLIENT_DENY_BLOCKING`): return false there, and every command here behaves as its
 /// non-blocking pop (a null reply when there is nothing to pop).
-fn may_block(_c: &Client) -> bool {
-    true
+fn may_block(c: &Client) -> bool {
+    !c.multi.executing()
 }
 
 /// 2^63: the first double a C long long cannot hold.

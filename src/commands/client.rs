@@ -159,10 +159,17 @@ const READ_BUF: usize = 16 * 1024;
 /// One `CLIENT LIST` line (without the newline), in Redis 7.0's field order.
 ///
 /// `fd` is -1 (what Redis shows for clients without a socket): the registry does not
-/// record descriptors. `argv-mem`, `multi`, `sub`/`psub`/`ssub` and the output-list
+/// record descriptors. `argv-mem`, `multi-mem`, `sub`/`psub`/`ssub` and the output-list
 /// fields are constants until the features they describe exist.
 pub fn info_line(info: &ClientInfo, now_ms: u64) -> String {
     let mut flags: String = info.flags.chars().filter(|&f| f != 'N').collect();
+    if info
+        .watch_dirty
+        .as_ref()
+        .is_some_and(|d| d.load(std::sync::atomic::Ordering::Acquire))
+    {
+        flags.push('d');
+    }
     if info.no_evict {
         flags.push('e');
     }
@@ -178,7 +185,7 @@ pub fn info_line(info: &ClientInfo, now_ms: u64) -> String {
     let tot_mem = READ_BUF * 2 + qbuf + qbuf_free;
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 \
-         ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 \
+         ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 \
          oll=0 omem=0 tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
         info.id,
         info.addr,
@@ -192,6 +199,7 @@ pub fn info_line(info: &ClientInfo, now_ms: u64) -> String {
         now_ms.saturating_sub(info.last_interaction_ms) / 1000,
         flags,
         info.db,
+        info.multi,
         qbuf,
         qbuf_free,
         READ_BUF,

@@ -205,6 +205,7 @@ fn docs() -> impl Iterator<Item = &'static Doc> {
     super::command_docs::DOCS
         .iter()
         .chain(super::command_docs_types::DOCS)
+        .chain(super::multi::DOCS)
 }
 
 static PARSED: LazyLock<HashMap<&'static str, Parsed>> = LazyLock::new(|| {

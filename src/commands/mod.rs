@@ -31,6 +31,7 @@ pub mod keys;
 pub mod list;
 pub mod list_ops;
 pub mod long_double;
+pub mod multi;
 pub mod scan_args;
 pub mod server;
 pub mod set;
@@ -243,6 +244,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(client::COMMANDS)
         .chain(config_cmd::COMMANDS)
         .chain(crate::metrics::commands::COMMANDS)
+        .chain(multi::COMMANDS)
 }
 
 static TABLE: LazyLock<ahash::AHashMap<&'static str, &'static CommandSpec>> =

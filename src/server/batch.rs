@@ -61,7 +61,7 @@ impl Client {
     /// Checks existence, arity and auth, in Redis 7.0's order (`processCommand`: an
     /// unknown command or a wrong arity is reported before NOAUTH). Returns the command or
     /// the error to reply.
-    fn resolve(&self, args: &[Bytes]) -> Result<&'static CommandSpec, String> {
+    pub(crate) fn resolve(&self, args: &[Bytes]) -> Result<&'static CommandSpec, String> {
         let Some(spec) = lookup(&args[0]) else {
             return Err(errors::unknown_command(args));
         };
@@ -130,12 +130,14 @@ impl Client {
             let start = self.out.len();
             let mode_before = self.reply_mode;
             let mut queued_slot = None;
-            match self.resolve(&args) {
+            // Transactions: queues the command of a client in MULTI (Ok(None)).
+            match crate::server::multi::resolve(self, &args).await {
                 Err(msg) => {
                     crate::metrics::rejected(&shard, &args, &msg);
                     self.reply().error(&msg)
                 }
-                Ok(spec) => match self.route(spec, &args) {
+                Ok(None) => {}
+                Ok(Some(spec)) => match self.route(spec, &args) {
                     Route::Here(f) => {
                         let waited = if self.tx.is_none() && !shard.txn.is_idle() {
                             let db = self.db;

@@ -40,6 +40,10 @@ pub struct ClientInfo {
     pub query_buf_bytes: usize,
     /// Extra flags letters for CLIENT LIST (`N` normal).
     pub flags: String,
+    /// Commands queued in MULTI, -1 outside (CLIENT LIST `multi=`).
+    pub multi: i64,
+    /// The client's WATCH dirty flag once it has watched (CLIENT LIST flag `d`).
+    pub watch_dirty: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// The registry's handle on one connection: its info and a way to kill it.
@@ -118,6 +122,8 @@ pub struct Client {
     /// The locks of the cross-shard transaction this client is running, if any: its
     /// commands pass them ([`super::txn`]).
     pub tx: Option<super::txn::Held>,
+    /// MULTI/EXEC/WATCH state ([`super::multi`]).
+    pub multi: super::multi::MultiState,
 }
 
 impl Client {

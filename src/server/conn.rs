@@ -175,6 +175,8 @@ pub async fn serve(shard: Rc<ShardCtx>, mut stream: TcpStream) {
         shard: shard.id,
         query_buf_bytes: 0,
         flags: "N".into(),
+        multi: -1,
+        watch_dirty: None,
     }));
     shard
         .clients
@@ -196,6 +198,7 @@ pub async fn serve(shard: Rc<ShardCtx>, mut stream: TcpStream) {
         io: None,
         blocked_ns: 0,
         tx: None,
+        multi: Default::default(),
     };
     log::verbose(&format!("Accepted {peer}"));
     run(&mut client, &mut stream).await;

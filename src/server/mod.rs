@@ -14,6 +14,7 @@ pub mod client;
 pub mod conn;
 pub mod io;
 pub mod log;
+pub mod multi;
 pub mod oneshot;
 pub mod shard;
 pub mod slot;

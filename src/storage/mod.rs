@@ -15,6 +15,7 @@ pub mod set;
 pub mod table;
 pub mod value;
 pub mod varint;
+pub mod watch;
 pub mod zset;
 
 pub use entry::{Entry, NewValue, ValueRef};
@@ -87,6 +88,8 @@ pub struct Db {
     /// since the shard last looked: Redis's `signalKeyAsReady` on `dbAdd`.
     watched: ahash::AHashSet<Box<[u8]>>,
     ready: Vec<Box<[u8]>>,
+    /// WATCH's registry for this db: the mutation points below touch it.
+    pub watch: watch::WatchRegistry,
 }
 
 impl Db {
@@ -99,6 +102,7 @@ impl Db {
             delete_expired: true,
             watched: Default::default(),
             ready: Vec::new(),
+            watch: Default::default(),
         }
     }
 
@@ -116,6 +120,9 @@ impl Db {
 
     fn drop_expired(&mut self, key: &[u8]) {
         if let Some(e) = self.table.remove(key) {
+            if !self.watch.is_empty() {
+                self.watch.touch_deleted(key);
+            }
             self.expired_log.push(e.key().into());
             self.expired_total += 1;
         }
@@ -147,6 +154,10 @@ impl Db {
             }
             return None;
         }
+        if !self.watch.is_empty() {
+            // WATCH: a command asking for the live entry mutably is about to write it.
+            self.watch.touch(key);
+        }
         self.table.get_mut(key)
     }
 
@@ -160,6 +171,9 @@ impl Db {
         if !self.watched.is_empty() {
             // Readiness hook for blocked clients: one emptiness check when nobody waits.
             self.signal_if_watched(&entry);
+        }
+        if !self.watch.is_empty() {
+            self.watch.touch(entry.key());
         }
         self.table.insert(entry)
     }
@@ -204,8 +218,34 @@ impl Db {
     /// Blocked clients stay with the database number, as in Redis: call
     /// [`Db::rescan_ready`] on both afterwards.
     pub fn swap_data(&mut self, other: &mut Db) {
+        Db::touch_swapped(self, other);
+        Db::touch_swapped(other, self);
         std::mem::swap(&mut self.table, &mut other.table);
         std::mem::swap(&mut self.expire_cursor, &mut other.expire_cursor);
+    }
+
+    /// SWAPDB's touch of `a`'s watched keys (Redis's `touchAllWatchedKeysInDb(a, b)`):
+    /// a key that exists in `a` is deleted by the swap, one that exists only in `b` is
+    /// created by it.
+    fn touch_swapped(a: &mut Db, b: &Db) {
+        if a.watch.is_empty() {
+            return;
+        }
+        let changed: Vec<(Box<[u8]>, bool)> = a
+            .watch
+            .keys()
+            .filter_map(|k| {
+                let here = a.table.get(k).is_some();
+                (here || b.table.get(k).is_some()).then(|| (k.into(), here))
+            })
+            .collect();
+        for (k, deleted) in changed {
+            if deleted {
+                a.watch.touch_deleted(&k);
+            } else {
+                a.watch.touch(&k);
+            }
+        }
     }
 
     /// Queues as ready every key blocked clients wait for that now holds a list or a
@@ -236,6 +276,10 @@ impl Db {
     /// Removes a live entry; an expired one counts as absent (and is dropped).
     pub fn remove(&mut self, key: &[u8], now_ms: u64) -> Option<Entry> {
         let e = self.table.remove(key)?;
+        if !self.watch.is_empty() {
+            // Deleted, by this command or (when expired) as an expiry: the same touch.
+            self.watch.touch_deleted(key);
+        }
         if e.is_expired(now_ms) && self.delete_expired {
             self.expired_log.push(e.key().into());
             self.expired_total += 1;
@@ -247,6 +291,19 @@ impl Db {
     /// Deletes every entry. Returns the old table so the caller can free it elsewhere
     /// (FLUSHALL ASYNC drops it on another thread).
     pub fn clear(&mut self, hasher: RandomState) -> Table {
+        if !self.watch.is_empty() {
+            // Redis's touchAllWatchedKeysInDb: watched keys that exist (even stale) are
+            // deleted by the flush.
+            let existing: Vec<Box<[u8]>> = self
+                .watch
+                .keys()
+                .filter(|k| self.table.get(k).is_some())
+                .map(Into::into)
+                .collect();
+            for k in existing {
+                self.watch.touch_deleted(&k);
+            }
+        }
         self.expire_cursor = 0;
         std::mem::replace(&mut self.table, Table::new(hasher))
     }
@@ -258,9 +315,13 @@ impl Db {
             return (0, 0);
         }
         let log = &mut self.expired_log;
+        let watch = &mut self.watch;
         let (next, checked, expired) =
             self.table
                 .expire_from(self.expire_cursor, now_ms, sample, |e| {
+                    if !watch.is_empty() {
+                        watch.touch_deleted(e.key());
+                    }
                     log.push(e.key().into())
                 });
         self.expire_cursor = next;

@@ -14,6 +14,7 @@ mod introspection;
 mod keys;
 mod latency;
 mod lists;
+mod multi;
 mod protocol;
 mod random_diff;
 mod sets;
