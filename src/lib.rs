@@ -69,5 +69,6 @@ pub mod commands;
 pub mod config;
 pub mod metrics;
 pub mod protocol;
+pub mod rdb;
 pub mod server;
 pub mod storage;
