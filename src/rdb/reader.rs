@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use super::listpack::{self, Item};
 use super::{intset, legacy, types, RdbError};
-use crate::storage::entry::{Entry, NewValue};
+use crate::storage::entry::{Entry, NewValue, ValueRef};
 use crate::storage::hash::Hash;
 use crate::storage::list::{End, Fill, List};
 use crate::storage::set::Set;
@@ -27,6 +27,14 @@ pub enum Loaded {
 }
 
 impl Loaded {
+    /// The value as the writer takes it.
+    pub fn value(&self) -> ValueRef<'_> {
+        match self {
+            Loaded::Str(s) => ValueRef::Str(s),
+            Loaded::Obj(o) => ValueRef::Obj(o),
+        }
+    }
+
     /// The keyspace entry holding this value (a string as SET would store it).
     pub fn into_entry(self, key: &[u8], expire_at_ms: Option<u64>) -> Entry {
         match self {
@@ -439,12 +447,13 @@ pub enum PayloadError {
 }
 
 /// Decodes a DUMP payload (`verifyDumpPayload` + `rdbLoadObject`): footer checks first,
-/// then the value. Bytes between the value and the footer are ignored, as Redis does.
+/// then the value. As in Redis, the value is read from the whole payload (a value that
+/// runs into the footer's bytes is read from them) and bytes after it are ignored.
 pub fn restore_payload(payload: &[u8], limits: &EncodingLimits) -> Result<Loaded, PayloadError> {
     if payload.len() < 10 {
         return Err(PayloadError::VersionOrChecksum);
     }
-    let (body, footer) = payload.split_at(payload.len() - 10);
+    let footer = &payload[payload.len() - 10..];
     let version = u16::from_le_bytes([footer[0], footer[1]]);
     if version > super::RDB_VERSION {
         return Err(PayloadError::VersionOrChecksum);
@@ -453,7 +462,7 @@ pub fn restore_payload(payload: &[u8], limits: &EncodingLimits) -> Result<Loaded
     if crc.to_le_bytes() != footer[2..] {
         return Err(PayloadError::VersionOrChecksum);
     }
-    let mut r = Reader::new(body);
+    let mut r = Reader::new(payload);
     let t = r.u8().map_err(|e| PayloadError::BadData(Some(e)))?;
     if !is_object_type(t) {
         return Err(PayloadError::BadData(None));

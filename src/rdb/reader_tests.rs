@@ -4,7 +4,6 @@
 use super::*;
 use crate::rdb::legacy::tests::{ziplist, zipmap};
 use crate::rdb::writer::{dump_payload, put_len, put_string, WriteOptions};
-use crate::storage::entry::ValueRef;
 
 fn limits() -> EncodingLimits {
     EncodingLimits::default()
@@ -20,11 +19,7 @@ fn payload(body: &[u8]) -> Vec<u8> {
 }
 
 fn dump(l: &Loaded) -> Vec<u8> {
-    let v = match l {
-        Loaded::Str(s) => ValueRef::Str(s),
-        Loaded::Obj(o) => ValueRef::Obj(o),
-    };
-    dump_payload(v, &WriteOptions::default())
+    dump_payload(l.value(), &WriteOptions::default())
 }
 
 fn encoding(l: &Loaded) -> &'static str {
