@@ -21,7 +21,13 @@ const BAD_FREQ: &str = "ERR Invalid FREQ value, must be >= 0 and <= 255";
 
 pub static COMMANDS: &[CommandSpec] = &[
     spec("dump", 2, READONLY, KeyRange::ONE, Run::Shard(dump)),
-    spec("restore", -4, WRITE | DENYOOM, KeyRange::ONE, Run::Shard(restore)),
+    spec(
+        "restore",
+        -4,
+        WRITE | DENYOOM,
+        KeyRange::ONE,
+        Run::Shard(restore),
+    ),
 ];
 
 /// The options values are written with (`rdbcompression yes`, the list node size).
@@ -36,10 +42,9 @@ fn dump(ctx: &mut ExecCtx, a: &[Bytes]) {
     let opts = write_options(ctx);
     let ks = &mut *ctx.ks;
     // A read lookup (`lookupKeyRead`): expired keys go, hits and misses count.
-    let payload = match ks.dbs[ctx.db].get(&a[1], ctx.now_ms) {
-        Some(e) => Some(dump_payload(e.value(), &opts)),
-        None => None,
-    };
+    let payload = ks.dbs[ctx.db]
+        .get(&a[1], ctx.now_ms)
+        .map(|e| dump_payload(e.value(), &opts));
     match payload {
         Some(p) => {
             ks.hits += 1;
@@ -143,13 +148,31 @@ mod tests {
     fn option_errors_as_redis() {
         let p = |w: &[&str]| parse_options(&words(w)).map(|o| (o.replace, o.absttl));
         assert_eq!(p(&["restore", "k", "0", "x"]), Ok((false, false)));
-        assert_eq!(p(&["restore", "k", "0", "x", "REPLACE", "absttl"]), Ok((true, true)));
-        assert_eq!(p(&["restore", "k", "0", "x", "idletime", "5"]), Ok((false, false)));
-        assert_eq!(p(&["restore", "k", "0", "x", "idletime"]), Err(errors::SYNTAX));
-        assert_eq!(p(&["restore", "k", "0", "x", "idletime", "-1"]), Err(BAD_IDLETIME));
-        assert_eq!(p(&["restore", "k", "0", "x", "idletime", "z"]), Err(errors::NOT_INTEGER));
+        assert_eq!(
+            p(&["restore", "k", "0", "x", "REPLACE", "absttl"]),
+            Ok((true, true))
+        );
+        assert_eq!(
+            p(&["restore", "k", "0", "x", "idletime", "5"]),
+            Ok((false, false))
+        );
+        assert_eq!(
+            p(&["restore", "k", "0", "x", "idletime"]),
+            Err(errors::SYNTAX)
+        );
+        assert_eq!(
+            p(&["restore", "k", "0", "x", "idletime", "-1"]),
+            Err(BAD_IDLETIME)
+        );
+        assert_eq!(
+            p(&["restore", "k", "0", "x", "idletime", "z"]),
+            Err(errors::NOT_INTEGER)
+        );
         assert_eq!(p(&["restore", "k", "0", "x", "freq", "256"]), Err(BAD_FREQ));
-        assert_eq!(p(&["restore", "k", "0", "x", "freq", "1", "idletime", "1"]), Err(errors::SYNTAX));
+        assert_eq!(
+            p(&["restore", "k", "0", "x", "freq", "1", "idletime", "1"]),
+            Err(errors::SYNTAX)
+        );
         assert_eq!(p(&["restore", "k", "0", "x", "nope"]), Err(errors::SYNTAX));
     }
 }

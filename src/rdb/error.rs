@@ -14,7 +14,9 @@ pub enum RdbError {
     #[error("RDB at byte {offset}: unsupported {what}")]
     Unsupported { offset: usize, what: String },
     /// The footer's CRC-64 does not match the content.
-    #[error("RDB checksum mismatch at byte {offset}: stored {stored:016x}, computed {computed:016x}")]
+    #[error(
+        "RDB checksum mismatch at byte {offset}: stored {stored:016x}, computed {computed:016x}"
+    )]
     Checksum {
         offset: usize,
         stored: u64,

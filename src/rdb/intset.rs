@@ -71,7 +71,12 @@ mod tests {
 
     #[test]
     fn widths_round_trip() {
-        for set in [vec![], vec![1, 2, 3], vec![-5, 40000], vec![i64::MIN, 0, i64::MAX]] {
+        for set in [
+            vec![],
+            vec![1, 2, 3],
+            vec![-5, 40000],
+            vec![i64::MIN, 0, i64::MAX],
+        ] {
             assert_eq!(parse(&write(&set), 0).unwrap(), set);
         }
     }

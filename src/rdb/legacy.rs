@@ -42,7 +42,9 @@ pub fn parse_ziplist(
         let b = &blob[..end];
         let (prevlen, pl_size) = match b[p] {
             0xFE => {
-                let d = b.get(p + 1..p + 5).ok_or_else(|| bad(p, "ziplist prevlen"))?;
+                let d = b
+                    .get(p + 1..p + 5)
+                    .ok_or_else(|| bad(p, "ziplist prevlen"))?;
                 (u32::from_le_bytes([d[0], d[1], d[2], d[3]]) as usize, 5)
             }
             0xFF => return Err(bad(p, "ziplist end inside the entries")),
@@ -251,8 +253,21 @@ pub(crate) mod tests {
         let big = vec![b'b'; 300];
         let huge = vec![b'h'; 20000];
         let items: Vec<&[u8]> = vec![
-            b"a", b"0", b"12", b"13", b"-1", b"-128", b"300", b"-40000", b"8388607",
-            b"2147483647", b"9223372036854775807", &big, b"x", &huge, b"y",
+            b"a",
+            b"0",
+            b"12",
+            b"13",
+            b"-1",
+            b"-128",
+            b"300",
+            b"-40000",
+            b"8388607",
+            b"2147483647",
+            b"9223372036854775807",
+            &big,
+            b"x",
+            &huge,
+            b"y",
         ];
         let blob = ziplist(&items);
         let want: Vec<Vec<u8>> = items.iter().map(|i| i.to_vec()).collect();
@@ -282,7 +297,10 @@ pub(crate) mod tests {
             Ok(())
         })
         .unwrap();
-        assert_eq!(got, vec![(b"f".to_vec(), b"1".to_vec()), (b"long".to_vec(), long)]);
+        assert_eq!(
+            got,
+            vec![(b"f".to_vec(), b"1".to_vec()), (b"long".to_vec(), long)]
+        );
         for cut in 0..blob.len() {
             assert!(parse_zipmap(&blob[..cut], 0, |_, _| Ok(())).is_err());
         }

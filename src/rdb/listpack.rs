@@ -84,7 +84,8 @@ impl ListpackWriter {
             self.buf.push(v as u8);
         } else if (-4096..=4095).contains(&v) {
             let u = (v as u16) & 0x1FFF;
-            self.buf.extend_from_slice(&[0xC0 | (u >> 8) as u8, u as u8]);
+            self.buf
+                .extend_from_slice(&[0xC0 | (u >> 8) as u8, u as u8]);
         } else if (i16::MIN as i64..=i16::MAX as i64).contains(&v) {
             self.buf.push(0xF1);
             self.buf.extend_from_slice(&(v as i16).to_le_bytes());
@@ -108,7 +109,8 @@ impl ListpackWriter {
         if n < 64 {
             self.buf.push(0x80 | n as u8);
         } else if n < 4096 {
-            self.buf.extend_from_slice(&[0xE0 | (n >> 8) as u8, n as u8]);
+            self.buf
+                .extend_from_slice(&[0xE0 | (n >> 8) as u8, n as u8]);
         } else {
             self.buf.push(0xF0);
             self.buf.extend_from_slice(&(n as u32).to_le_bytes());
@@ -249,7 +251,10 @@ fn entry(b: &[u8], p: usize) -> Option<(Item<'_>, usize)> {
         }
         0xF3 => {
             let d = bytes(4)?;
-            Some((Item::Int(i32::from_le_bytes([d[0], d[1], d[2], d[3]]) as i64), 5))
+            Some((
+                Item::Int(i32::from_le_bytes([d[0], d[1], d[2], d[3]]) as i64),
+                5,
+            ))
         }
         0xF4 => {
             let d: [u8; 8] = bytes(8)?.try_into().ok()?;
@@ -281,7 +286,8 @@ mod tests {
     #[test]
     fn matches_redis_bytes() {
         // HSET h f1 v1 n 300000 on Redis 7.0.15, DUMP's listpack.
-        let redis = b"\x17\x00\x00\x00\x04\x00\x82f1\x03\x82v1\x03\x81n\x02\xf2\xe0\x93\x04\x04\xff";
+        let redis =
+            b"\x17\x00\x00\x00\x04\x00\x82f1\x03\x82v1\x03\x81n\x02\xf2\xe0\x93\x04\x04\xff";
         assert_eq!(image(&[b"f1", b"v1", b"n", b"300000"]), redis);
         // RPUSH l a 1 -5000.
         let redis = b"\x10\x00\x00\x00\x03\x00\x81a\x02\x01\x01\xf1x\xec\x03\xff";
@@ -294,10 +300,32 @@ mod tests {
         let long4096 = vec![b'y'; 4096];
         let long20000 = vec![b'z'; 20000];
         let vals: Vec<Vec<u8>> = [
-            "0", "127", "128", "-1", "-4096", "4095", "4096", "-4097", "32767", "-32768",
-            "32768", "8388607", "-8388608", "8388608", "2147483647", "-2147483648",
-            "2147483648", "9223372036854775807", "-9223372036854775808",
-            "9223372036854775808", "-0", "01", "+1", "", "a", "1.5",
+            "0",
+            "127",
+            "128",
+            "-1",
+            "-4096",
+            "4095",
+            "4096",
+            "-4097",
+            "32767",
+            "-32768",
+            "32768",
+            "8388607",
+            "-8388608",
+            "8388608",
+            "2147483647",
+            "-2147483648",
+            "2147483648",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "-0",
+            "01",
+            "+1",
+            "",
+            "a",
+            "1.5",
         ]
         .iter()
         .map(|s| s.as_bytes().to_vec())

@@ -31,16 +31,17 @@ pub struct LoadedFile {
 impl LoadedFile {
     /// An AUX field's value.
     pub fn aux(&self, key: &[u8]) -> Option<&[u8]> {
-        self.aux
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| &v[..])
+        self.aux.iter().find(|(k, _)| k == key).map(|(_, v)| &v[..])
     }
 }
 
 /// Decodes `data` as an RDB file of version 1 to 10 for a server with `databases`
 /// databases. Checks the CRC-64 footer unless it is zero (checksum disabled).
-pub fn load(data: &[u8], limits: &EncodingLimits, databases: usize) -> Result<LoadedFile, RdbError> {
+pub fn load(
+    data: &[u8],
+    limits: &EncodingLimits,
+    databases: usize,
+) -> Result<LoadedFile, RdbError> {
     let mut r = Reader::new(data);
     let magic = r.take(9)?;
     if &magic[..5] != b"REDIS" {
@@ -52,7 +53,10 @@ pub fn load(data: &[u8], limits: &EncodingLimits, databases: usize) -> Result<Lo
         .and_then(|v| v.parse::<u16>().ok())
         .ok_or_else(|| RdbError::corrupt(5, "bad RDB version"))?;
     if !(1..=super::RDB_VERSION).contains(&version) {
-        return Err(RdbError::unsupported(5, format!("RDB format version {version}")));
+        return Err(RdbError::unsupported(
+            5,
+            format!("RDB format version {version}"),
+        ));
     }
     let mut out = LoadedFile {
         version,
@@ -74,18 +78,18 @@ pub fn load(data: &[u8], limits: &EncodingLimits, databases: usize) -> Result<Lo
                 r.u8()?;
             }
             opcodes::IDLE => {
-                r.len()?;
+                r.length()?;
             }
             opcodes::SELECTDB => {
-                let n = r.len()?;
+                let n = r.length()?;
                 if n >= databases as u64 {
                     return Err(RdbError::corrupt(at, "database index out of range"));
                 }
                 db = n as usize;
             }
             opcodes::RESIZEDB => {
-                r.len()?;
-                r.len()?;
+                r.length()?;
+                r.length()?;
             }
             opcodes::AUX => {
                 let k = r.string()?.into_owned();

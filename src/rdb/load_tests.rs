@@ -130,5 +130,11 @@ fn refusals() {
     let twice = [0, 1, b'k', 1, b'v', 0, 1, b'k', 1, b'w'];
     assert!(load(&file_of("0010", &twice), &limits(), 16).is_err());
     let apart = [0, 1, b'k', 1, b'v', 0xFE, 2, 0, 1, b'k', 1, b'w'];
-    assert_eq!(load(&file_of("0010", &apart), &limits(), 16).unwrap().keys.len(), 2);
+    assert_eq!(
+        load(&file_of("0010", &apart), &limits(), 16)
+            .unwrap()
+            .keys
+            .len(),
+        2
+    );
 }

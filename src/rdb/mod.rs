@@ -96,7 +96,8 @@ pub mod opcodes {
     pub const EOF: u8 = 0xFF;
 }
 
-static CRC: crc::Crc<u64, crc::Table<16>> = crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_REDIS);
+static CRC: crc::Crc<u64, crc::Table<16>> =
+    crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_REDIS);
 
 /// CRC-64 as Redis computes it (`crc64(0, ...)`), for file footers and DUMP payloads.
 pub fn crc64(data: &[u8]) -> u64 {

@@ -113,18 +113,21 @@ impl<'a> Reader<'a> {
     }
 
     /// A plain length (a string encoding here is corrupt).
-    pub fn len(&mut self) -> Result<u64, RdbError> {
+    pub fn length(&mut self) -> Result<u64, RdbError> {
         let at = self.pos;
         match self.len_field()? {
             Len::N(n) => Ok(n),
-            Len::Encoded(_) => Err(RdbError::corrupt(at, "string encoding where a length was expected")),
+            Len::Encoded(_) => Err(RdbError::corrupt(
+                at,
+                "string encoding where a length was expected",
+            )),
         }
     }
 
     /// A count of things that each take at least one more byte: never more than remain.
     pub fn count(&mut self) -> Result<usize, RdbError> {
         let at = self.pos;
-        let n = self.len()?;
+        let n = self.length()?;
         if n > self.remaining() as u64 {
             return Err(RdbError::corrupt(at, "count larger than the data left"));
         }
@@ -143,13 +146,16 @@ impl<'a> Reader<'a> {
             Len::Encoded(1) => Ok(int_text(i16::from_le_bytes(self.array()?) as i64)),
             Len::Encoded(2) => Ok(int_text(i32::from_le_bytes(self.array()?) as i64)),
             Len::Encoded(3) => {
-                let clen = self.len()?;
-                let len = self.len()?;
+                let clen = self.length()?;
+                let len = self.length()?;
                 if clen > self.remaining() as u64 {
                     return Err(self.truncated());
                 }
                 if len > clen.saturating_mul(LZF_MAX_RATIO as u64) {
-                    return Err(RdbError::corrupt(at, "LZF length beyond what its input can hold"));
+                    return Err(RdbError::corrupt(
+                        at,
+                        "LZF length beyond what its input can hold",
+                    ));
                 }
                 let data_at = self.pos;
                 let compressed = self.take(clen as usize)?;
@@ -286,7 +292,7 @@ pub fn read_value(
                 let mut container = 2;
                 if t == types::LIST_QUICKLIST_2 {
                     let c_at = r.offset();
-                    container = r.len()?;
+                    container = r.length()?;
                     if container != 1 && container != 2 {
                         return Err(RdbError::corrupt(c_at, "bad quicklist node container"));
                     }
@@ -325,7 +331,10 @@ pub fn read_value(
             let members = intset::parse(&data, base)?;
             let mut s = Set::new();
             for v in members {
-                s.add_elem(crate::storage::set::Elem::Int(v), limits.set_max_intset_entries);
+                s.add_elem(
+                    crate::storage::set::Elem::Int(v),
+                    limits.set_max_intset_entries,
+                );
             }
             Object::Set(s)
         }
@@ -376,9 +385,7 @@ pub fn read_value(
             }
             zset_from(pairs, base, limits, true)?
         }
-        types::MODULE | types::MODULE_2 => {
-            return Err(RdbError::unsupported(at, "module value"))
-        }
+        types::MODULE | types::MODULE_2 => return Err(RdbError::unsupported(at, "module value")),
         types::STREAM_LISTPACKS | types::STREAM_LISTPACKS_2 => {
             return Err(RdbError::unsupported(at, "stream value"))
         }
@@ -407,7 +414,10 @@ fn pairs_of(listpack: bool, data: &[u8], base: usize) -> Result<Vec<Vec<u8>>, Rd
         legacy::parse_ziplist(data, base, push)?
     };
     if n % 2 != 0 {
-        return Err(RdbError::corrupt(base, "odd number of elements in a pairs blob"));
+        return Err(RdbError::corrupt(
+            base,
+            "odd number of elements in a pairs blob",
+        ));
     }
     Ok(items)
 }

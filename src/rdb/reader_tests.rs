@@ -123,14 +123,23 @@ fn strings_round_trip() {
     ] {
         round_trip(Loaded::Str(s.to_vec()));
     }
-    let noise: Vec<u8> = (0..5000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let noise: Vec<u8> = (0..5000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     round_trip(Loaded::Str(noise));
 }
 
 #[test]
 fn lists_round_trip() {
     round_trip(list(&[b"a"]));
-    round_trip(list(&[b"a", b"1", b"-5000", b"", &[b'x'; 70], &[b'y'; 5000]]));
+    round_trip(list(&[
+        b"a",
+        b"1",
+        b"-5000",
+        b"",
+        &[b'x'; 70],
+        &[b'y'; 5000],
+    ]));
     let many = owned(5000, |i| format!("{i}-{}", "v".repeat(i % 50)));
     let p = round_trip(list(&refs(&many)));
     // Several listpack nodes.
@@ -145,7 +154,10 @@ fn redis_list_payload() {
     // RPUSH l a 1 -5000, DUMP l on Redis 7.0.15.
     let p = b"\x12\x01\x02\x10\x10\x00\x00\x00\x03\x00\x81a\x02\x01\x01\xf1x\xec\x03\xff\n\x00\xbetw%\xa2q\x99\xb2";
     assert_eq!(&dump(&list(&[b"a", b"1", b"-5000"]))[..], &p[..]);
-    assert_eq!(restore_payload(p, &limits()).unwrap(), list(&[b"a", b"1", b"-5000"]));
+    assert_eq!(
+        restore_payload(p, &limits()).unwrap(),
+        list(&[b"a", b"1", b"-5000"])
+    );
 }
 
 #[test]
@@ -168,7 +180,10 @@ fn redis_set_payload() {
     // SADD s 1 -70000 on Redis 7.0.15.
     let p = b"\x0b\x10\x04\x00\x00\x00\x02\x00\x00\x00\x90\xee\xfe\xff\x01\x00\x00\x00\n\x00\x94\xa1\x05\xe9Y\xef\xec\x05";
     assert_eq!(&dump(&set(&[b"1", b"-70000"]))[..], &p[..]);
-    assert_eq!(restore_payload(p, &limits()).unwrap(), set(&[b"1", b"-70000"]));
+    assert_eq!(
+        restore_payload(p, &limits()).unwrap(),
+        set(&[b"1", b"-70000"])
+    );
 }
 
 #[test]
@@ -218,7 +233,12 @@ fn zsets_round_trip() {
 fn redis_zset_payload() {
     // ZADD z -0 a 1 b 2.5 c inf d on Redis 7.0.15.
     let p = b"\x11!!\x00\x00\x00\x08\x00\x81a\x02\x00\x01\x81b\x02\x01\x01\x81c\x02\x832.5\x04\x81d\x02\x83inf\x04\xff\n\x004\xae\xa9\x9d[E8\x90";
-    let z = zset(&[(b"a", -0.0), (b"b", 1.0), (b"c", 2.5), (b"d", f64::INFINITY)]);
+    let z = zset(&[
+        (b"a", -0.0),
+        (b"b", 1.0),
+        (b"c", 2.5),
+        (b"d", f64::INFINITY),
+    ]);
     assert_eq!(&dump(&z)[..], &p[..]);
     assert_eq!(restore_payload(p, &limits()).unwrap(), z);
 }
@@ -232,13 +252,22 @@ fn blob_payload(t: u8, blob: &[u8]) -> Vec<u8> {
 
 #[test]
 fn older_encodings() {
-    let l = restore_payload(&blob_payload(types::LIST_ZIPLIST, &ziplist(&[b"a", b"7", b"-300"])), &limits());
+    let l = restore_payload(
+        &blob_payload(types::LIST_ZIPLIST, &ziplist(&[b"a", b"7", b"-300"])),
+        &limits(),
+    );
     assert_eq!(l.unwrap(), list(&[b"a", b"7", b"-300"]));
 
-    let h = restore_payload(&blob_payload(types::HASH_ZIPLIST, &ziplist(&[b"f", b"1", b"g", b"x"])), &limits());
+    let h = restore_payload(
+        &blob_payload(types::HASH_ZIPLIST, &ziplist(&[b"f", b"1", b"g", b"x"])),
+        &limits(),
+    );
     assert_eq!(h.unwrap(), hash(&[(b"f", b"1"), (b"g", b"x")]));
 
-    let z = restore_payload(&blob_payload(types::ZSET_ZIPLIST, &ziplist(&[b"a", b"1", b"b", b"2.5"])), &limits());
+    let z = restore_payload(
+        &blob_payload(types::ZSET_ZIPLIST, &ziplist(&[b"a", b"1", b"b", b"2.5"])),
+        &limits(),
+    );
     assert_eq!(z.unwrap(), zset(&[(b"a", 1.0), (b"b", 2.5)]));
 
     let zm = zipmap(&[(b"f", b"v"), (b"n", b"12")]);
@@ -258,16 +287,30 @@ fn older_encodings() {
     put_len(&mut body, 2);
     put_string(&mut body, b"x", true);
     put_string(&mut body, b"12", true);
-    assert_eq!(restore_payload(&payload(&body), &limits()).unwrap(), list(&[b"x", b"12"]));
+    assert_eq!(
+        restore_payload(&payload(&body), &limits()).unwrap(),
+        list(&[b"x", b"12"])
+    );
 
     let mut body = vec![types::ZSET];
     put_len(&mut body, 3);
-    for (m, s) in [(&b"a"[..], &b"\x031.5"[..]), (b"b", b"\xfe"), (b"c", b"\xff")] {
+    for (m, s) in [
+        (&b"a"[..], &b"\x031.5"[..]),
+        (b"b", b"\xfe"),
+        (b"c", b"\xff"),
+    ] {
         put_string(&mut body, m, true);
         body.extend_from_slice(s);
     }
     let z = restore_payload(&payload(&body), &limits()).unwrap();
-    assert_eq!(z, zset(&[(b"a", 1.5), (b"b", f64::INFINITY), (b"c", f64::NEG_INFINITY)]));
+    assert_eq!(
+        z,
+        zset(&[
+            (b"a", 1.5),
+            (b"b", f64::INFINITY),
+            (b"c", f64::NEG_INFINITY)
+        ])
+    );
     let nan = [types::ZSET, 1, 1, b'a', 253];
     assert!(restore_payload(&payload(&nan), &limits()).is_err());
 }
@@ -294,8 +337,14 @@ fn loader_conversions_follow_the_limits() {
         zset_max_listpack_value: 4,
         ..EncodingLimits::default()
     };
-    assert_eq!(enc(&dump(&hash(&[(b"f", b"longer value")])), &tight), "listpack");
-    assert_eq!(enc(&dump(&zset(&[(b"long member", 1.0)])), &tight), "listpack");
+    assert_eq!(
+        enc(&dump(&hash(&[(b"f", b"longer value")])), &tight),
+        "listpack"
+    );
+    assert_eq!(
+        enc(&dump(&zset(&[(b"long member", 1.0)])), &tight),
+        "listpack"
+    );
     // ZSET_2 with few short members becomes a listpack; a SET of integers an intset.
     let mut body = vec![types::ZSET_2];
     put_len(&mut body, 1);
@@ -312,24 +361,65 @@ fn loader_conversions_follow_the_limits() {
 #[test]
 fn duplicates_nan_and_empty_are_refused() {
     let bad = |body: &[u8]| {
-        assert!(matches!(restore_payload(&payload(body), &limits()), Err(PayloadError::BadData(_))), "{body:?}");
+        assert!(
+            matches!(
+                restore_payload(&payload(body), &limits()),
+                Err(PayloadError::BadData(_))
+            ),
+            "{body:?}"
+        );
     };
     bad(&[types::SET, 2, 1, b'a', 1, b'a']);
     bad(&[types::SET, 2, 0xC0, 1, 0xC0, 1]);
     bad(&[types::HASH, 2, 1, b'f', 1, b'v', 1, b'f', 1, b'w']);
-    bad(&[types::ZSET_2, 2, 1, b'm', 0, 0, 0, 0, 0, 0, 0, 0, 1, b'm', 0, 0, 0, 0, 0, 0, 0, 0]);
+    bad(&[
+        types::ZSET_2,
+        2,
+        1,
+        b'm',
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        1,
+        b'm',
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+    ]);
     let mut nan = vec![types::ZSET_2, 1, 1, b'm'];
     nan.extend_from_slice(&f64::NAN.to_le_bytes());
     bad(&nan);
     bad(&[types::SET, 0]);
     bad(&[types::LIST_QUICKLIST_2, 0]);
-    bad(&blob_payload(types::HASH_LISTPACK, &ListpackImage::of(&[b"f", b"1", b"f", b"2"]))[..1]);
-    let dup_hash = blob_payload(types::HASH_LISTPACK, &ListpackImage::of(&[b"f", b"1", b"f", b"2"]));
+    bad(&blob_payload(
+        types::HASH_LISTPACK,
+        &ListpackImage::of(&[b"f", b"1", b"f", b"2"]),
+    )[..1]);
+    let dup_hash = blob_payload(
+        types::HASH_LISTPACK,
+        &ListpackImage::of(&[b"f", b"1", b"f", b"2"]),
+    );
     assert!(restore_payload(&dup_hash, &limits()).is_err());
-    let odd = blob_payload(types::HASH_LISTPACK, &ListpackImage::of(&[b"f", b"1", b"g"]));
+    let odd = blob_payload(
+        types::HASH_LISTPACK,
+        &ListpackImage::of(&[b"f", b"1", b"g"]),
+    );
     assert!(restore_payload(&odd, &limits()).is_err());
     let empty = blob_payload(types::HASH_LISTPACK, &ListpackImage::of(&[]));
-    assert_eq!(restore_payload(&empty, &limits()), Err(PayloadError::BadData(None)));
+    assert_eq!(
+        restore_payload(&empty, &limits()),
+        Err(PayloadError::BadData(None))
+    );
     bad(&[0x08, 0]);
     bad(&[0x20, 0]);
 }
@@ -359,16 +449,25 @@ fn unsupported_types_say_so() {
 fn footer_checks() {
     let p = dump(&Loaded::Str(b"v".to_vec()));
     assert!(restore_payload(&p, &limits()).is_ok());
-    assert_eq!(restore_payload(&p[..9], &limits()), Err(PayloadError::VersionOrChecksum));
+    assert_eq!(
+        restore_payload(&p[..9], &limits()),
+        Err(PayloadError::VersionOrChecksum)
+    );
     let mut bad_crc = p.clone();
     *bad_crc.last_mut().unwrap() ^= 1;
-    assert_eq!(restore_payload(&bad_crc, &limits()), Err(PayloadError::VersionOrChecksum));
+    assert_eq!(
+        restore_payload(&bad_crc, &limits()),
+        Err(PayloadError::VersionOrChecksum)
+    );
     // Version 11 with a correct CRC: still refused.
     let mut v11 = p[..p.len() - 10].to_vec();
     v11.extend_from_slice(&11u16.to_le_bytes());
     let crc = crate::rdb::crc64(&v11);
     v11.extend_from_slice(&crc.to_le_bytes());
-    assert_eq!(restore_payload(&v11, &limits()), Err(PayloadError::VersionOrChecksum));
+    assert_eq!(
+        restore_payload(&v11, &limits()),
+        Err(PayloadError::VersionOrChecksum)
+    );
     // Older versions load.
     let mut v9 = p[..p.len() - 10].to_vec();
     v9.extend_from_slice(&9u16.to_le_bytes());
@@ -380,14 +479,73 @@ fn footer_checks() {
 #[test]
 fn huge_lengths_are_errors_not_allocations() {
     let cases: Vec<Vec<u8>> = vec![
-        vec![types::STRING, 0x81, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF],
+        vec![
+            types::STRING,
+            0x81,
+            0xFF,
+            0xFF,
+            0xFF,
+            0xFF,
+            0xFF,
+            0xFF,
+            0xFF,
+            0xFF,
+        ],
         vec![types::STRING, 0x80, 0xFF, 0xFF, 0xFF, 0xFF],
-        vec![types::LIST, 0x81, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF],
+        vec![
+            types::LIST,
+            0x81,
+            0x7F,
+            0xFF,
+            0xFF,
+            0xFF,
+            0xFF,
+            0xFF,
+            0xFF,
+            0xFF,
+        ],
         vec![types::SET, 0x80, 0xFF, 0xFF, 0xFF, 0xFF, 1, b'a'],
         // LZF claiming 4 GiB out of 2 bytes.
-        vec![types::STRING, 0xC3, 2, 0x80, 0xFF, 0xFF, 0xFF, 0xFF, 0, b'a'],
-        vec![types::STRING, 0xC3, 0x81, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 1],
-        vec![types::HASH_LISTPACK, 0x0A, 0xFF, 0xFF, 0xFF, 0x7F, 0, 0, 0, 0, 0, 0xFF],
+        vec![
+            types::STRING,
+            0xC3,
+            2,
+            0x80,
+            0xFF,
+            0xFF,
+            0xFF,
+            0xFF,
+            0,
+            b'a',
+        ],
+        vec![
+            types::STRING,
+            0xC3,
+            0x81,
+            0xFF,
+            0xFF,
+            0xFF,
+            0xFF,
+            0xFF,
+            0xFF,
+            0xFF,
+            0xFF,
+            1,
+        ],
+        vec![
+            types::HASH_LISTPACK,
+            0x0A,
+            0xFF,
+            0xFF,
+            0xFF,
+            0x7F,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0xFF,
+        ],
         vec![types::STRING, 0xC4],
         vec![types::STRING, 0x82],
     ];
@@ -403,7 +561,10 @@ fn every_truncation_is_an_error() {
         let body = &p[..p.len() - 10];
         for cut in 1..body.len() {
             let mut r = Reader::new(&body[1..cut]);
-            assert!(read_value(body[0], &mut r, &limits()).is_err(), "cut {cut} of {body:?}");
+            assert!(
+                read_value(body[0], &mut r, &limits()).is_err(),
+                "cut {cut} of {body:?}"
+            );
         }
     }
 }

@@ -350,11 +350,7 @@ impl RdbWriter {
     /// EOF and the CRC-64 footer (8 zero bytes with `rdbchecksum no`): the file.
     pub fn finish(mut self, checksum: bool) -> Vec<u8> {
         self.buf.push(opcodes::EOF);
-        let crc = if checksum {
-            super::crc64(&self.buf)
-        } else {
-            0
-        };
+        let crc = if checksum { super::crc64(&self.buf) } else { 0 };
         self.buf.extend_from_slice(&crc.to_le_bytes());
         self.buf
     }
@@ -411,7 +407,9 @@ mod tests {
         let mut r = super::super::reader::Reader::new(&lzf);
         assert_eq!(&r.string().unwrap()[..], &[b'a'; 100][..]);
         // Redis's own compressed bytes read back too.
-        let redis = [0xC3, 0x09, 0x40, 0x64, 0x01, 0x61, 0x61, 0xE0, 0x57, 0x00, 0x01, 0x61, 0x61];
+        let redis = [
+            0xC3, 0x09, 0x40, 0x64, 0x01, 0x61, 0x61, 0xE0, 0x57, 0x00, 0x01, 0x61, 0x61,
+        ];
         let mut r = super::super::reader::Reader::new(&redis);
         assert_eq!(&r.string().unwrap()[..], &[b'a'; 100][..]);
         // Incompressible: raw.
@@ -442,7 +440,10 @@ mod tests {
         assert!(file.starts_with(b"REDIS0010\xFA\x09redis-ver\x067.0.15"));
         let (body, crc) = file.split_at(file.len() - 8);
         assert_eq!(body[body.len() - 1], 0xFF);
-        assert_eq!(u64::from_le_bytes(crc.try_into().unwrap()), super::super::crc64(body));
+        assert_eq!(
+            u64::from_le_bytes(crc.try_into().unwrap()),
+            super::super::crc64(body)
+        );
         let w = RdbWriter::new(WriteOptions::default());
         assert_eq!(&w.finish(false)[1..], &[0; 8]);
     }

@@ -20,7 +20,13 @@ fn dataset() -> Vec<Vec<String>> {
     c(&["SET", "s:bigint", "12345678901"]);
     c(&["SET", "s:emb", "hello world"]);
     c(&["SET", "s:lzf", &"a".repeat(100)]);
-    c(&["SET", "s:raw", &(0..300).map(|i| ((i * 7919) % 94 + 33) as u8 as char).collect::<String>()]);
+    c(&[
+        "SET",
+        "s:raw",
+        &(0..300)
+            .map(|i| ((i * 7919) % 94 + 33) as u8 as char)
+            .collect::<String>(),
+    ]);
     c(&["SET", "s:empty", ""]);
     c(&["SET", "s:ttl", "v", "PXAT", AT]);
     c(&["RPUSH", "l:small", "a", "1", "-5000", ""]);
@@ -29,10 +35,14 @@ fn dataset() -> Vec<Vec<String>> {
     c(&["SADD", "set:str", "a", "b", "1"]);
     c(&["HSET", "h:small", "f1", "v1", "n", "300000", "f", "-1"]);
     c(&["HSET", "h:longval", "f", &"v".repeat(100)]);
-    c(&["ZADD", "z:small", "-0", "a", "1", "b", "2.5", "c", "inf", "d", "-inf", "e", "0.1", "f"]);
+    c(&[
+        "ZADD", "z:small", "-0", "a", "1", "b", "2.5", "c", "inf", "d", "-inf", "e", "0.1", "f",
+    ]);
     c(&["ZADD", "z:longmem", "1.5", &"m".repeat(70), "2", "x"]);
     c(&["PEXPIREAT", "z:small", AT]);
-    let many: Vec<String> = (0..1500).map(|i| format!("{i}-{}", "v".repeat(i % 40))).collect();
+    let many: Vec<String> = (0..1500)
+        .map(|i| format!("{i}-{}", "v".repeat(i % 40)))
+        .collect();
     let mut l = vec!["RPUSH".to_string(), "l:big".into()];
     l.extend(many.iter().cloned());
     cmds.push(l);
@@ -91,11 +101,21 @@ fn dump_restore_both_ways_every_type() {
             // then ours into both.
             for (tag, payload) in [("from-redis", &theirs), ("from-shardis", &ours)] {
                 let name = format!("{tag}:{key}");
-                let args: [&[u8]; 6] =
-                    [b"RESTORE", name.as_bytes(), AT.as_bytes(), payload, b"ABSTTL", b"REPLACE"];
+                let args: [&[u8]; 6] = [
+                    b"RESTORE",
+                    name.as_bytes(),
+                    AT.as_bytes(),
+                    payload,
+                    b"ABSTTL",
+                    b"REPLACE",
+                ];
                 let a = d.ours.cmd_bytes(&args);
                 let b = d.theirs.cmd_bytes(&args);
-                assert_eq!((&a, &b), (&Value::Simple("OK".into()), &Value::Simple("OK".into())), "{name}");
+                assert_eq!(
+                    (&a, &b),
+                    (&Value::Simple("OK".into()), &Value::Simple("OK".into())),
+                    "{name}"
+                );
                 d.check(&["OBJECT", "ENCODING", &name]);
                 d.check(&["TYPE", &name]);
                 d.check(&["PEXPIRETIME", &name]);
@@ -121,7 +141,10 @@ fn restore_with_relative_ttl_and_blocked_pops() {
     d.check(&["RPUSH", "src", "a", "b"]);
     let p = bulk(d.ours.cmd(&["DUMP", "src"]));
     for conn in [&mut d.ours, &mut d.theirs] {
-        assert_eq!(conn.cmd_bytes(&[b"RESTORE", b"k{1}", b"100000", &p]), Value::Simple("OK".into()));
+        assert_eq!(
+            conn.cmd_bytes(&[b"RESTORE", b"k{1}", b"100000", &p]),
+            Value::Simple("OK".into())
+        );
         let pttl = conn.cmd(&["PTTL", "k{1}"]).as_int();
         assert!((90_000..=100_000).contains(&pttl), "{pttl}");
         assert_eq!(conn.cmd(&["LRANGE", "k{1}", "0", "-1"]).items().len(), 2);
@@ -134,10 +157,16 @@ fn restore_with_relative_ttl_and_blocked_pops() {
         crate::support::wait_for("client blocked", std::time::Duration::from_secs(10), || {
             c.cmd(&["CLIENT", "LIST"]).as_str().contains("cmd=blpop")
         });
-        assert_eq!(c.cmd_bytes(&[b"RESTORE", b"w", b"0", &p]), Value::Simple("OK".into()));
+        assert_eq!(
+            c.cmd_bytes(&[b"RESTORE", b"w", b"0", &p]),
+            Value::Simple("OK".into())
+        );
         let got = blocked.read_value().unwrap();
         assert_eq!(got, Value::Array(vec![Value::bulk("w"), Value::bulk("a")]));
-        assert_eq!(c.cmd(&["LRANGE", "w", "0", "-1"]), Value::Array(vec![Value::bulk("b")]));
+        assert_eq!(
+            c.cmd(&["LRANGE", "w", "0", "-1"]),
+            Value::Array(vec![Value::bulk("b")])
+        );
     }
 }
 
@@ -145,7 +174,12 @@ fn restore_with_relative_ttl_and_blocked_pops() {
 fn check_bytes(d: &mut Diff, args: &[&[u8]]) -> Value {
     let a = d.ours.cmd_bytes(args);
     let b = d.theirs.cmd_bytes(args);
-    assert_eq!(a, b, "reply differs for {:?}", String::from_utf8_lossy(args[0]));
+    assert_eq!(
+        a,
+        b,
+        "reply differs for {:?}",
+        String::from_utf8_lossy(args[0])
+    );
     a
 }
 
@@ -177,7 +211,19 @@ fn restore_errors_match_redis() {
         check_bytes(&mut d, &[b"RESTORE", b"new", b"0", g, b"IDLETIME", b"x"]);
         check_bytes(&mut d, &[b"RESTORE", b"new", b"0", g, b"FREQ", b"256"]);
         check_bytes(&mut d, &[b"RESTORE", b"new", b"0", g, b"FREQ", b"-1"]);
-        check_bytes(&mut d, &[b"RESTORE", b"new", b"0", g, b"FREQ", b"5", b"IDLETIME", b"5"]);
+        check_bytes(
+            &mut d,
+            &[
+                b"RESTORE",
+                b"new",
+                b"0",
+                g,
+                b"FREQ",
+                b"5",
+                b"IDLETIME",
+                b"5",
+            ],
+        );
         // Option errors come before the key check; the key check before the TTL check.
         check_bytes(&mut d, &[b"RESTORE", b"k", b"-1", g, b"nope"]);
         check_bytes(&mut d, &[b"RESTORE", b"k", b"-1", g]);
@@ -201,12 +247,18 @@ fn restore_errors_match_redis() {
         }
         check_bytes(&mut d, &[b"RESTORE", b"old", b"0", &with_footer(body, 9)]);
         // REPLACE, expired TTLs (no key is created; REPLACE still deletes the old one).
-        check_bytes(&mut d, &[b"RESTORE", b"k", b"0", g, b"REPLACE", b"IDLETIME", b"10"]);
+        check_bytes(
+            &mut d,
+            &[b"RESTORE", b"k", b"0", g, b"REPLACE", b"IDLETIME", b"10"],
+        );
         check_bytes(&mut d, &[b"RESTORE", b"gone", b"1", g, b"ABSTTL"]);
         d.check(&["EXISTS", "gone"]);
         check_bytes(&mut d, &[b"RESTORE", b"k", b"1", g, b"ABSTTL", b"replace"]);
         d.check(&["EXISTS", "k"]);
-        check_bytes(&mut d, &[b"RESTORE", b"f", b"0", g, b"FREQ", b"100", b"absttl"]);
+        check_bytes(
+            &mut d,
+            &[b"RESTORE", b"f", b"0", g, b"FREQ", b"100", b"absttl"],
+        );
         d.check(&["GET", "f"]);
         d.check(&["DUMP"]);
         d.check(&["DUMP", "a", "b"]);
@@ -257,7 +309,11 @@ fn redis_saved_file_loads() {
     let file = load(&bytes, &EncodingLimits::default(), 16).expect("loads Redis's file");
     assert_eq!(file.aux(b"redis-ver"), Some(&b"7.0.15"[..]));
     assert_eq!(file.keys.len(), 3 * keys_of(&cmds).len() - 2 + 1);
-    let ttl = file.keys.iter().find(|k| k.db == 3 && k.key == b"only-in-3").unwrap();
+    let ttl = file
+        .keys
+        .iter()
+        .find(|k| k.db == 3 && k.key == b"only-in-3")
+        .unwrap();
     assert_eq!(ttl.expire_at_ms, Some(AT.parse().unwrap()));
 
     let ours = Server::shardis(2, &[]);
@@ -269,7 +325,11 @@ fn redis_saved_file_loads() {
         for c in [&mut o, &mut r] {
             c.cmd(&["SELECT", &k.db.to_string()]);
         }
-        assert_eq!(o.cmd(&["OBJECT", "ENCODING", &key]), r.cmd(&["OBJECT", "ENCODING", &key]), "{key}");
+        assert_eq!(
+            o.cmd(&["OBJECT", "ENCODING", &key]),
+            r.cmd(&["OBJECT", "ENCODING", &key]),
+            "{key}"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -326,7 +386,10 @@ fn written_file_is_accepted_by_redis() {
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&check.stdout).into_owned();
-    assert!(check.status.success() && out.contains("RDB looks OK"), "{out}");
+    assert!(
+        check.status.success() && out.contains("RDB looks OK"),
+        "{out}"
+    );
 
     // Our loader reads it back whole.
     let back = load(&file, &EncodingLimits::default(), 16).unwrap();
@@ -338,8 +401,16 @@ fn written_file_is_accepted_by_redis() {
         o.cmd(&["SELECT", "0"]);
         r.cmd(&["SELECT", db]);
         for k in &keys {
-            assert_eq!(r.cmd(&["OBJECT", "ENCODING", k]), o.cmd(&["OBJECT", "ENCODING", k]), "{db} {k}");
-            assert_eq!(r.cmd(&["DEBUG", "DIGEST-VALUE", k]), o.cmd(&["DEBUG", "DIGEST-VALUE", k]), "{db} {k}");
+            assert_eq!(
+                r.cmd(&["OBJECT", "ENCODING", k]),
+                o.cmd(&["OBJECT", "ENCODING", k]),
+                "{db} {k}"
+            );
+            assert_eq!(
+                r.cmd(&["DEBUG", "DIGEST-VALUE", k]),
+                o.cmd(&["DEBUG", "DIGEST-VALUE", k]),
+                "{db} {k}"
+            );
         }
     }
     // The same dataset in the same dbs on shardis: equal digests.
