@@ -222,12 +222,11 @@ fn put_zset(out: &mut Vec<u8>, z: &ZSet, opts: &WriteOptions) {
         put_string(out, &lp.finish(), opts.compress);
     } else {
         put_len(out, z.len() as u64);
-        let mut pairs = Vec::with_capacity(z.len());
-        z.for_each(|m, s| pairs.push((m.to_vec(), s)));
-        for (m, s) in pairs.iter().rev() {
+        z.visit(0, true, |m, s| {
             put_string(out, m, opts.compress);
             out.extend_from_slice(&s.to_le_bytes());
-        }
+            true
+        });
     }
 }
 
