@@ -150,6 +150,17 @@ fn put_backlen(buf: &mut Vec<u8>, l: u64) {
     }
 }
 
+/// Whether `b` is exactly [`put_backlen`]'s bytes for `l` (no allocation: checked per
+/// entry of every listpack read).
+fn backlen_is(b: &[u8], l: u64) -> bool {
+    let n = b.len();
+    b.iter().enumerate().all(|(k, &byte)| {
+        let i = n - 1 - k;
+        let group = ((l >> (7 * i)) & 127) as u8;
+        byte == if k == 0 { group } else { group | 128 }
+    })
+}
+
 fn backlen_size(l: u64) -> usize {
     match l {
         0..=127 => 1,
@@ -190,9 +201,7 @@ pub fn parse(
         if back_at + n > end {
             return Err(bad(p, "listpack entry past the end"));
         }
-        let mut expect = Vec::with_capacity(5);
-        put_backlen(&mut expect, len as u64);
-        if blob[back_at..back_at + n] != expect[..] {
+        if !backlen_is(&blob[back_at..back_at + n], len as u64) {
             return Err(bad(back_at, "bad listpack backlen"));
         }
         f(item)?;
