@@ -440,7 +440,12 @@ fn redis_fixture_files_when_available() {
         let bytes = std::fs::read(std::path::Path::new(&assets).join(name)).unwrap();
         let file =
             load(&bytes, &EncodingLimits::default(), 16).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(!file.keys.is_empty() || file.skipped_empty > 0, "{name}");
+        // scriptbackup.rdb holds only a `lua` AUX field (scripts, which 7.0 ignores).
+        let holds_keys = name != "scriptbackup.rdb";
+        assert!(
+            !holds_keys || !file.keys.is_empty() || file.skipped_empty > 0,
+            "{name}"
+        );
         let dir = scratch(&format!("asset-{name}"));
         std::fs::write(dir.join(name), &bytes).unwrap();
         let redis = Server::redis(&["--dir", dir.to_str().unwrap(), "--dbfilename", name]);
