@@ -51,6 +51,13 @@
 //!   [`storage::pack::Pack`] (the listpack role: one buffer, no per-element allocation)
 //!   and convert to their full encoding at redis.conf's thresholds, never back; commands
 //!   reach them through [`commands::typed`] (lookup + WRONGTYPE check).
+//! - [`rdb`]: Redis's RDB format, version 10 (Redis 7.0), as a pure codec over bytes. The
+//!   writer appends entries in the encodings Redis 7.0 writes (real listpack and intset
+//!   images for compact objects, so OBJECT ENCODING survives a round trip) and frames
+//!   headerless per-shard fragments into one file; the reader is hardened (every length
+//!   checked against what remains, errors name the byte offset, never a panic) and also
+//!   reads the older encodings (ziplist, zipmap, quicklist v1, text scores). DUMP and
+//!   RESTORE ([`commands::dump`]) are its first users; snapshots and replication are next.
 //! - [`config`]: redis.conf-syntax configuration, the options shardis implements, and the
 //!   names of Redis's other options (accepted with a warning).
 //! - [`metrics`]: per-command statistics (calls, time, rejections, failures, an
@@ -81,5 +88,6 @@ pub mod commands;
 pub mod config;
 pub mod metrics;
 pub mod protocol;
+pub mod rdb;
 pub mod server;
 pub mod storage;

@@ -21,6 +21,7 @@ pub mod command_info;
 pub mod config_cmd;
 pub mod connection;
 pub mod debug;
+pub mod dump;
 pub mod errors;
 pub mod gather;
 pub mod glob;
@@ -239,6 +240,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(connection::COMMANDS)
         .chain(server::COMMANDS)
         .chain(debug::COMMANDS)
+        .chain(dump::COMMANDS)
         .chain(command_info::COMMANDS)
         .chain(info::COMMANDS)
         .chain(client::COMMANDS)

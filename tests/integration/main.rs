@@ -9,6 +9,7 @@ mod config;
 mod conn_io;
 mod connection;
 mod debug;
+mod dump;
 mod hashes;
 mod introspection;
 mod keys;
