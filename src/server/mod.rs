@@ -134,17 +134,18 @@ async fn active_expiry(shard: Rc<ShardCtx>) {
         let hz = shard.config().hz.max(1);
         let period = Duration::from_micros(1_000_000 / hz);
         glommio::timer::sleep(period).await;
-        if !shard.global.active_expire.load(Ordering::Relaxed) || !shard.txn.is_idle() {
-            // Paused while transactions hold keys here (they must not vanish under them).
+        if !shard.global.active_expire.load(Ordering::Relaxed) {
             continue;
         }
         let budget = period / 4;
         let started = Instant::now();
         let mut ks = shard.keyspace.borrow_mut();
         let now = unix_ms();
-        for db in ks.dbs.iter_mut() {
+        for (i, db) in ks.dbs.iter_mut().enumerate() {
+            // Keys a transaction holds (or waits for) must not vanish under it.
+            let spare = |key: &[u8]| shard.txn.is_key_busy(i, key);
             loop {
-                let (checked, expired) = db.active_expire_step(now, SAMPLE);
+                let (checked, expired) = db.active_expire_step(now, SAMPLE, spare);
                 if checked == 0 || expired * 10 <= checked || started.elapsed() > budget {
                     break;
                 }

@@ -310,7 +310,13 @@ impl Db {
 
     /// One step of Redis's active expiry cycle: look at about `sample` keys with a TTL,
     /// delete the expired ones. Returns (checked, expired).
-    pub fn active_expire_step(&mut self, now_ms: u64, sample: usize) -> (usize, usize) {
+    /// Keys for which `spare` says so stay (a transaction holds them).
+    pub fn active_expire_step(
+        &mut self,
+        now_ms: u64,
+        sample: usize,
+        spare: impl Fn(&[u8]) -> bool,
+    ) -> (usize, usize) {
         if self.table.volatile_len() == 0 || !self.delete_expired {
             return (0, 0);
         }
@@ -318,7 +324,7 @@ impl Db {
         let watch = &mut self.watch;
         let (next, checked, expired) =
             self.table
-                .expire_from(self.expire_cursor, now_ms, sample, |e| {
+                .expire_from(self.expire_cursor, now_ms, sample, spare, |e| {
                     if !watch.is_empty() {
                         watch.touch_deleted(e.key());
                     }
@@ -386,7 +392,7 @@ mod tests {
         d.insert(Entry::new(b"a", NewValue::Str(b"1"), Some(100)));
         assert!(d.get(b"a", 200).is_none());
         assert_eq!(d.len(), 1);
-        assert_eq!(d.active_expire_step(200, 100), (0, 0));
+        assert_eq!(d.active_expire_step(200, 100, |_| false), (0, 0));
     }
 
     #[test]
@@ -406,7 +412,7 @@ mod tests {
         }
         let mut expired = 0;
         for _ in 0..1000 {
-            expired += d.active_expire_step(20, 20).1;
+            expired += d.active_expire_step(20, 20, |_| false).1;
         }
         assert_eq!(expired, 1000);
         assert_eq!(d.len(), 4000);

@@ -344,13 +344,15 @@ impl<E: Keyed> Table<E> {
 
 impl Table<Entry> {
     /// Removes the expired entries of segments starting at `pos`, checking at most about
-    /// `max_checked` entries that have a TTL. Removed entries go to `on_expired`. Returns
-    /// the next position (wrapping to 0 at the end), entries checked, entries expired.
+    /// `max_checked` entries that have a TTL, except those `spare` keeps (keys a
+    /// transaction holds). Removed entries go to `on_expired`. Returns the next position
+    /// (wrapping to 0 at the end), entries checked, entries expired.
     pub fn expire_from(
         &mut self,
         mut pos: u64,
         now_ms: u64,
         max_checked: usize,
+        spare: impl Fn(&[u8]) -> bool,
         mut on_expired: impl FnMut(Entry),
     ) -> (u64, usize, usize) {
         let (mut checked, mut expired) = (0, 0);
@@ -363,7 +365,10 @@ impl Table<Entry> {
             if seg.volatile > 0 {
                 checked += seg.volatile as usize;
                 let mut gone = 0;
-                for e in seg.entries.extract_if(|e| e.is_expired(now_ms)) {
+                for e in seg
+                    .entries
+                    .extract_if(|e| e.is_expired(now_ms) && !spare(e.key()))
+                {
                     gone += 1;
                     on_expired(e);
                 }
@@ -457,7 +462,7 @@ mod tests {
         let mut gone = 0;
         let mut pos = 0;
         loop {
-            let (next, _, n) = t.expire_from(pos, 1000, 10_000, |_| {});
+            let (next, _, n) = t.expire_from(pos, 1000, 10_000, |_| false, |_| {});
             gone += n;
             if next == 0 || t.volatile_len() == 0 {
                 break;

@@ -212,7 +212,7 @@ mod tests {
         d.watch.add(b"x", 2, &active, false);
         assert!(d.get(b"l", 200).is_none());
         assert!(is(&lazy), "lazy expiry deletes a key watched live");
-        d.active_expire_step(200, 100);
+        d.active_expire_step(200, 100, |_| false);
         assert!(is(&active), "so does the active cycle");
 
         d.insert(Entry::new(b"f", NewValue::Str(b"1"), None));

@@ -43,8 +43,8 @@
 //!   after a bounded number of hops (no deadlock), so each queue position is reached.
 //! - **Blocked clients and expiry** never act on a locked key: a shard serves a blocked
 //!   client's key only once it is free (the release serves it), and the active expiry
-//!   cycle pauses while a shard has locks (a read inside a transaction still deletes
-//!   what it finds expired, as the lock holder).
+//!   cycle spares locked keys (a read inside a transaction still deletes what it finds
+//!   expired, as the lock holder).
 //!
 //! The request loop of a shard never waits for a lock: a queued lock request is answered
 //! when granted; a batch of plain commands that must wait is finished by a task of its
