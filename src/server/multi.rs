@@ -332,21 +332,27 @@ async fn check_and_unwatch(c: &mut Client) -> bool {
 /// the check and the commands see no other client's write in between.
 pub async fn exec_queued(c: &mut Client, cmds: Vec<Vec<Bytes>>) {
     let watched: Vec<(usize, Bytes)> = c.multi.watched.iter().cloned().collect();
+    let mut per_shard = false;
     if c.tx.is_none() {
-        if let ExecPlan::Locked(parts) = txn::exec_plan(&c.shard, &cmds, c.db, &watched) {
-            let mut held = txn::acquire(&c.shard, parts).await;
-            held.for_exec = true;
-            c.tx = Some(held);
+        match txn::exec_plan(&c.shard, &cmds, c.db, &watched) {
+            ExecPlan::Locked(parts) => {
+                let mut held = txn::acquire(&c.shard, parts).await;
+                held.for_exec = true;
+                c.tx = Some(held);
+            }
+            ExecPlan::PerShard => per_shard = true,
+            ExecPlan::OneShard => {}
         }
     }
-    run_locked(c, cmds).await;
+    run_locked(c, cmds, per_shard).await;
     if let Some(held) = c.tx.take_if(|h| h.for_exec) {
         txn::release(&c.shard, held).await;
     }
 }
 
-/// [`exec_queued`] once its locks are held.
-async fn run_locked(c: &mut Client, cmds: Vec<Vec<Bytes>>) {
+/// [`exec_queued`] once its locks are held (or, `per_shard`, with each shard's commands
+/// taking their locks themselves: [`txn::exec_per_shard`]).
+async fn run_locked(c: &mut Client, cmds: Vec<Vec<Bytes>>, per_shard: bool) {
     // (a)
     if check_and_unwatch(c).await {
         end(c);
@@ -366,7 +372,11 @@ async fn run_locked(c: &mut Client, cmds: Vec<Vec<Bytes>>) {
         c.reply_mode = ReplyMode::On;
     }
     let mut replies = BytesMut::new();
-    c.run_batch(cmds, &mut replies).await;
+    if per_shard {
+        txn::exec_per_shard(c, cmds, &mut replies).await;
+    } else {
+        c.run_batch(cmds, &mut replies).await;
+    }
     if skip && c.reply_mode == ReplyMode::On {
         c.reply_mode = ReplyMode::Skip;
     }

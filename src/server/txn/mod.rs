@@ -56,7 +56,10 @@
 //! touches its keys: when the replication log exists, they are appended as one
 //! `MULTI ... EXEC` record at the release.
 
+mod exec;
 pub mod locks;
+
+pub use exec::exec_per_shard;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -448,6 +451,8 @@ pub enum ExecPlan {
     /// shard's commands run in one go (one message, or inline with no locks in play):
     /// atomic without taking a lock.
     OneShard,
+    /// Plain commands on several shards, nothing watched: [`exec_per_shard`].
+    PerShard,
     /// Take these locks for the whole transaction first.
     Locked(Vec<(usize, LockSet)>),
 }
@@ -530,6 +535,8 @@ pub fn exec_plan(
             .is_none_or(|(s, _)| *s != shard.id || shard.txn.is_idle());
     if plain && one_shard {
         ExecPlan::OneShard
+    } else if plain && watched.is_empty() {
+        ExecPlan::PerShard
     } else {
         ExecPlan::Locked(parts)
     }
