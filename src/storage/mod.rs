@@ -12,6 +12,7 @@ pub mod list;
 pub mod pack;
 pub mod rng;
 pub mod set;
+pub mod snapshot_hook;
 pub mod table;
 pub mod value;
 pub mod varint;
@@ -87,6 +88,9 @@ pub struct Db {
     /// since the shard last looked: Redis's `signalKeyAsReady` on `dbAdd`.
     watched: ahash::AHashSet<Box<[u8]>>,
     ready: Vec<Box<[u8]>>,
+    /// The copy-on-write state of a running snapshot ([`snapshot_hook`]): every mutation
+    /// point below calls its hook first, one `Option` check when none runs.
+    pub snapshot: Option<Box<snapshot_hook::Cow>>,
 }
 
 impl Db {
@@ -99,6 +103,7 @@ impl Db {
             delete_expired: true,
             watched: Default::default(),
             ready: Vec::new(),
+            snapshot: None,
         }
     }
 
@@ -115,6 +120,7 @@ impl Db {
     }
 
     fn drop_expired(&mut self, key: &[u8]) {
+        self.snapshot_before_change(key, false);
         if let Some(e) = self.table.remove(key) {
             self.expired_log.push(e.key().into());
             self.expired_total += 1;
@@ -147,6 +153,7 @@ impl Db {
             }
             return None;
         }
+        self.snapshot_before_change(key, false);
         self.table.get_mut(key)
     }
 
@@ -161,6 +168,7 @@ impl Db {
             // Readiness hook for blocked clients: one emptiness check when nobody waits.
             self.signal_if_watched(&entry);
         }
+        self.snapshot_before_change(entry.key(), true);
         self.table.insert(entry)
     }
 
@@ -206,6 +214,8 @@ impl Db {
     pub fn swap_data(&mut self, other: &mut Db) {
         std::mem::swap(&mut self.table, &mut other.table);
         std::mem::swap(&mut self.expire_cursor, &mut other.expire_cursor);
+        // A snapshot's state belongs to the table (see `snapshot_hook`).
+        std::mem::swap(&mut self.snapshot, &mut other.snapshot);
     }
 
     /// Queues as ready every key blocked clients wait for that now holds a list or a
@@ -235,6 +245,7 @@ impl Db {
 
     /// Removes a live entry; an expired one counts as absent (and is dropped).
     pub fn remove(&mut self, key: &[u8], now_ms: u64) -> Option<Entry> {
+        self.snapshot_before_change(key, false);
         let e = self.table.remove(key)?;
         if e.is_expired(now_ms) && self.delete_expired {
             self.expired_log.push(e.key().into());
@@ -248,7 +259,8 @@ impl Db {
     /// (FLUSHALL ASYNC drops it on another thread).
     pub fn clear(&mut self, hasher: RandomState) -> Table {
         self.expire_cursor = 0;
-        std::mem::replace(&mut self.table, Table::new(hasher))
+        let old = std::mem::replace(&mut self.table, Table::new(hasher.clone()));
+        self.snapshot_keep(old, hasher)
     }
 
     /// One step of Redis's active expiry cycle: look at about `sample` keys with a TTL,
@@ -258,11 +270,16 @@ impl Db {
             return (0, 0);
         }
         let log = &mut self.expired_log;
+        let (keep, mut gone) = (self.snapshot.is_some(), Vec::new());
         let (next, checked, expired) =
             self.table
                 .expire_from(self.expire_cursor, now_ms, sample, |e| {
-                    log.push(e.key().into())
+                    log.push(e.key().into());
+                    if keep {
+                        gone.push(e);
+                    }
                 });
+        self.snapshot_removed(&gone);
         self.expire_cursor = next;
         self.expired_total += expired as u64;
         (checked, expired)
@@ -272,6 +289,7 @@ impl Db {
         &self.table
     }
 
+    /// Changes made through it bypass the snapshot hooks: not during a snapshot.
     pub fn table_mut(&mut self) -> &mut Table {
         &mut self.table
     }

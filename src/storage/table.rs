@@ -167,6 +167,14 @@ impl<E: Keyed> Table<E> {
         self.hasher.hash_one(key)
     }
 
+    /// The position of `key` in the hash space (whether or not it is present): the one
+    /// [`Table::scan_segment`] cursors compare with. A key at a position below a walk's
+    /// cursor was visited (if present then); one at or above it was not yet.
+    #[inline]
+    pub fn position_of(&self, key: &[u8]) -> u64 {
+        self.hash(key) >> (64 - POS_BITS)
+    }
+
     #[inline]
     fn segment_of(&self, h: u64) -> usize {
         if self.global_depth == 0 {
