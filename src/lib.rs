@@ -51,6 +51,14 @@
 //!   [`storage::pack::Pack`] (the listpack role: one buffer, no per-element allocation)
 //!   and convert to their full encoding at redis.conf's thresholds, never back; commands
 //!   reach them through [`commands::typed`] (lookup + WRONGTYPE check).
+//! - [`snapshot`]: point-in-time snapshots without fork. The cut takes whole-database
+//!   locks on every shard through [`server::txn`] (so every cross-shard command is
+//!   entirely before or after it) and installs a copy-on-write state on every database;
+//!   each shard then walks its tables with the segment cursor in a low-priority task
+//!   queue, and every write to an entry the walk has not reached serializes its old value
+//!   first ([`storage::snapshot_hook`]). Fragments go through one bounded queue to one
+//!   writer thread and its framer (the RDB codec's): extra memory is what is in flight,
+//!   and no write waits for more than its own entry's serialization.
 //! - [`config`]: redis.conf-syntax configuration, the options shardis implements, and the
 //!   names of Redis's other options (accepted with a warning).
 //! - [`metrics`]: per-command statistics (calls, time, rejections, failures, an
@@ -82,4 +90,5 @@ pub mod config;
 pub mod metrics;
 pub mod protocol;
 pub mod server;
+pub mod snapshot;
 pub mod storage;
