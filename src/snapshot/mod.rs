@@ -175,6 +175,20 @@ impl Control {
 /// The running snapshot of this process, if any.
 static CURRENT: Mutex<Option<Arc<Control>>> = Mutex::new(None);
 
+/// The slot of a snapshot being started: if `start` is dropped before the writer owns
+/// the snapshot (its client went away mid-cut), the slot is freed and walkers already
+/// installed stop (abort; their queue's receiver is gone with the future).
+struct Starting(Option<Arc<Control>>);
+
+impl Drop for Starting {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            c.abort();
+            c.complete(Err(SnapshotError::Aborted));
+        }
+    }
+}
+
 /// Takes the process's one snapshot slot.
 fn claim() -> Result<Arc<Control>, SnapshotError> {
     let mut current = CURRENT.lock().unwrap_or_else(|e| e.into_inner());
@@ -273,6 +287,7 @@ pub async fn start(
     framer: Box<dyn Framer>,
 ) -> Result<Handle, SnapshotError> {
     let control = claim()?;
+    let mut starting = Starting(Some(control.clone()));
     let (tx, rx) = crossbeam_channel::bounded(QUEUE_FRAGMENTS);
     let databases = shard.config().databases;
     let all: Vec<u16> = (0..databases as u16).collect();
@@ -306,6 +321,7 @@ pub async fn start(
         db_sizes,
         repl_offset,
     };
+    starting.0 = None;
     if let Err(e) = writer::spawn(framer, rx, cut, shard.nshards, control.clone()) {
         // The walks stop at their next step (abort, and nobody receives).
         control.abort();

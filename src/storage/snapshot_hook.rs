@@ -30,6 +30,12 @@
 //!   at the cut, which is where its entries go. The walk finds a `Cow` by that number,
 //!   wherever it is now. No stall, and no second walk.
 //!
+//! The snapshot holds what the tables held at the cut, including entries already
+//! expired but not deleted yet, as Redis's `rdbSave` does (a loading master drops them).
+//!
+//! Extra memory while a snapshot runs: the in-flight fragments and the `ahead` keys (one
+//! key copy per key written ahead of the walk, freed as the walk passes them).
+//!
 //! What the walk and the writes serialize goes into `buf`, the database's in-flight
 //! fragment; the shard's walker ships it when it is big enough ([`FRAGMENT_BYTES`]).
 //! A write never waits for the shipping: it only appends.

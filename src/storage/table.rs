@@ -447,6 +447,27 @@ mod tests {
     }
 
     #[test]
+    fn positions_fall_in_the_segment_ranges_scan_returns() {
+        let mut t = table();
+        for i in 0..5000 {
+            put(&mut t, &format!("k{i}"), None);
+        }
+        let mut pos = 0;
+        let mut seen = 0;
+        while pos < POS_END {
+            let start = pos;
+            let mut keys = Vec::new();
+            pos = t.scan_segment(pos, |e| keys.push(e.key().to_vec()));
+            for k in keys {
+                let p = t.position_of(&k);
+                assert!(start <= p && p < pos, "{p} outside [{start}, {pos})");
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 5000);
+    }
+
+    #[test]
     fn ttl_counters_follow_every_change() {
         let mut t = table();
         for i in 0..500 {
