@@ -253,3 +253,81 @@ fn one_snapshot_at_a_time() {
     let again = claim().expect("free again");
     again.complete(Err(SnapshotError::Aborted));
 }
+
+#[test]
+fn two_shards_feed_one_writer() {
+    let control = Control::new();
+    let (tx, rx) = crossbeam_channel::bounded::<Msg>(2);
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let mut executors = Vec::new();
+    let (cut_tx, cut_rx) = crossbeam_channel::bounded(2);
+    for shard in 0..2usize {
+        let (tx, control, cut_tx) = (tx.clone(), control.clone(), cut_tx.clone());
+        let ex = LocalExecutorBuilder::new(Placement::Unbound)
+            .io_memory(256 << 10)
+            .spawn(move || async move {
+                let ks = Rc::new(RefCell::new(Keyspace::new(2, shard as u64)));
+                for d in 0..2 {
+                    for i in 0..8_000 {
+                        let k = format!("s{shard}:{i}");
+                        let e = Entry::new(k.as_bytes(), NewValue::Str(b"cut"), None);
+                        ks.borrow_mut().dbs[d].insert(e);
+                    }
+                }
+                let at_cut = dataset(&ks.borrow());
+                let sizes = walk::install_on(ks.clone(), enc, tx, control.clone());
+                cut_tx.send(sizes).unwrap();
+                let mut round = 0usize;
+                while !control.done.load(std::sync::atomic::Ordering::Acquire) {
+                    {
+                        let mut ks = ks.borrow_mut();
+                        let k = format!("s{shard}:{}", (round * 31) % 8_000);
+                        let e = Entry::new(k.as_bytes(), NewValue::Str(b"after"), None);
+                        ks.dbs[round % 2].insert(e);
+                    }
+                    round += 1;
+                    glommio::timer::sleep(std::time::Duration::from_micros(50)).await;
+                }
+                at_cut
+            })
+            .unwrap();
+        executors.push(ex);
+    }
+    drop(tx);
+    let mut db_sizes = vec![(0, 0); 2];
+    for _ in 0..2 {
+        let sizes: Vec<(u64, u64)> = cut_rx.recv().unwrap();
+        for (acc, s) in db_sizes.iter_mut().zip(sizes) {
+            acc.0 += s.0;
+            acc.1 += s.1;
+        }
+    }
+    let cut = Cut {
+        unix_ms: 1,
+        databases: 2,
+        db_sizes,
+        repl_offset: None,
+    };
+    let framer = Collect {
+        seen: seen.clone(),
+        db: None,
+        fail_after: None,
+    };
+    writer::spawn(Box::new(framer), rx, cut, 2, control.clone()).unwrap();
+    let mut expected = HashMap::new();
+    for ex in executors {
+        expected.extend(ex.join().unwrap());
+    }
+    let s = seen.lock().unwrap();
+    assert!(s.finished);
+    assert_eq!(s.begun.as_ref().unwrap().db_sizes, vec![(16_000, 0); 2]);
+    let mut got = HashMap::new();
+    for (db, k, v) in &s.records {
+        assert!(got.insert((*db, k.clone()), v.clone()).is_none());
+    }
+    assert!(got == expected && got.len() == 32_000);
+    assert_eq!(
+        control.keys.load(std::sync::atomic::Ordering::Relaxed),
+        32_000
+    );
+}

@@ -118,7 +118,9 @@ pub(crate) fn install_on<K: KeyspaceOwner>(
         if result.is_err() {
             // Stop paying for the hooks at once.
             for d in owner.keyspace().borrow_mut().dbs.iter_mut() {
-                d.snapshot = None;
+                if let Some(cow) = d.snapshot.take() {
+                    cow.dispose();
+                }
             }
         }
         let _ = send(&tx, Msg::Done { result }, &c).await;

@@ -184,12 +184,26 @@ impl Cow {
             // ASYNC would have).
             self.ahead.clear();
             if let Some(t) = self.frozen.take() {
-                if t.len() > 10_000 {
-                    std::thread::spawn(move || drop(t));
-                }
+                free(t);
             }
         }
         self.is_done()
+    }
+
+    /// Ends this state before its walk did (an aborted snapshot): frees a frozen table
+    /// without stalling the shard.
+    pub fn dispose(mut self: Box<Self>) {
+        if let Some(t) = self.frozen.take() {
+            free(t);
+        }
+    }
+}
+
+/// Frees a table no one uses any more, on a helper thread when it is big (as FLUSH
+/// ASYNC does), so the shard does not stall on it.
+fn free(t: Table) {
+    if t.len() > 10_000 {
+        std::thread::spawn(move || drop(t));
     }
 }
 
