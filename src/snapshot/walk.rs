@@ -119,7 +119,7 @@ pub(crate) fn install_on<K: KeyspaceOwner>(
             // Stop paying for the hooks at once.
             for d in owner.keyspace().borrow_mut().dbs.iter_mut() {
                 if let Some(cow) = d.snapshot.take() {
-                    cow.dispose();
+                    (*cow).dispose();
                 }
             }
         }

@@ -192,7 +192,7 @@ impl Cow {
 
     /// Ends this state before its walk did (an aborted snapshot): frees a frozen table
     /// without stalling the shard.
-    pub fn dispose(mut self: Box<Self>) {
+    pub fn dispose(mut self) {
         if let Some(t) = self.frozen.take() {
             free(t);
         }
