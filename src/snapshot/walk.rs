@@ -74,17 +74,17 @@ fn queue() -> TaskQueueHandle {
     })
 }
 
-/// At the cut, on shard `s`: installs the copy-on-write state on every database and
+/// At the cut, on shard `s` (registered with [`register_shard`]): installs the copy-on-write state on every database and
 /// starts the walker. Returns each database's (keys, keys with a TTL).
 pub(crate) fn install(
-    _s: &ShardCtx,
+    s: &ShardCtx,
     encode: EncodeEntry,
     tx: Sender<Msg>,
     control: Arc<Control>,
 ) -> Vec<(u64, u64)> {
     match SHARD.with(|w| w.borrow().upgrade()) {
-        Some(owner) => install_on(owner, encode, tx, control),
-        None => {
+        Some(owner) if owner.id == s.id => install_on(owner, encode, tx, control),
+        _ => {
             let why = "shard not registered for snapshots".to_string();
             glommio::spawn_local(async move {
                 let _ = send(&tx, Msg::Done { result: Err(why) }, &control).await;
