@@ -58,6 +58,14 @@
 //!   checked against what remains, errors name the byte offset, never a panic) and also
 //!   reads the older encodings (ziplist, zipmap, quicklist v1, text scores). DUMP and
 //!   RESTORE ([`commands::dump`]) are its first users; snapshots and replication are next.
+//! - [`snapshot`]: point-in-time snapshots without fork. The cut takes whole-database
+//!   locks on every shard through [`server::txn`] (so every cross-shard command is
+//!   entirely before or after it) and installs a copy-on-write state on every database;
+//!   each shard then walks its tables with the segment cursor in a low-priority task
+//!   queue, and every write to an entry the walk has not reached serializes its old value
+//!   first ([`storage::snapshot_hook`]). Fragments go through one bounded queue to one
+//!   writer thread and its framer (the RDB codec's): extra memory is what is in flight,
+//!   and no write waits for more than its own entry's serialization.
 //! - [`config`]: redis.conf-syntax configuration, the options shardis implements, and the
 //!   names of Redis's other options (accepted with a warning).
 //! - [`metrics`]: per-command statistics (calls, time, rejections, failures, an
@@ -90,4 +98,5 @@ pub mod metrics;
 pub mod protocol;
 pub mod rdb;
 pub mod server;
+pub mod snapshot;
 pub mod storage;

@@ -166,6 +166,7 @@ async fn run_shard(
     let (req_tx, mut req_rx) = requests.join().await.expect("join request mesh");
     let (rep_tx, mut rep_rx) = replies.join().await.expect("join reply mesh");
     let shard = Rc::new(ShardCtx::new(id, global.clone(), req_tx, rep_tx));
+    crate::snapshot::register_shard(&shard);
     for (_, rx) in req_rx.streams() {
         glommio::spawn_local(shard.clone().serve_requests(rx)).detach();
     }

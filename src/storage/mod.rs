@@ -12,6 +12,7 @@ pub mod list;
 pub mod pack;
 pub mod rng;
 pub mod set;
+pub mod snapshot_hook;
 pub mod table;
 pub mod value;
 pub mod varint;
@@ -90,6 +91,9 @@ pub struct Db {
     ready: Vec<Box<[u8]>>,
     /// WATCH's registry for this db: the mutation points below touch it.
     pub watch: watch::WatchRegistry,
+    /// The copy-on-write state of a running snapshot ([`snapshot_hook`]): every mutation
+    /// point below calls its hook first, one `Option` check when none runs.
+    pub snapshot: Option<Box<snapshot_hook::Cow>>,
 }
 
 impl Db {
@@ -103,6 +107,7 @@ impl Db {
             watched: Default::default(),
             ready: Vec::new(),
             watch: Default::default(),
+            snapshot: None,
         }
     }
 
@@ -119,6 +124,7 @@ impl Db {
     }
 
     fn drop_expired(&mut self, key: &[u8]) {
+        self.snapshot_before_change(key, false);
         if let Some(e) = self.table.remove(key) {
             if !self.watch.is_empty() {
                 self.watch.touch_deleted(key);
@@ -154,6 +160,7 @@ impl Db {
             }
             return None;
         }
+        self.snapshot_before_change(key, false);
         if !self.watch.is_empty() {
             // WATCH: a command asking for the live entry mutably is about to write it.
             self.watch.touch(key);
@@ -172,6 +179,7 @@ impl Db {
             // Readiness hook for blocked clients: one emptiness check when nobody waits.
             self.signal_if_watched(&entry);
         }
+        self.snapshot_before_change(entry.key(), true);
         if !self.watch.is_empty() {
             self.watch.touch(entry.key());
         }
@@ -222,6 +230,8 @@ impl Db {
         Db::touch_swapped(other, self);
         std::mem::swap(&mut self.table, &mut other.table);
         std::mem::swap(&mut self.expire_cursor, &mut other.expire_cursor);
+        // A snapshot's state belongs to the table (see `snapshot_hook`).
+        std::mem::swap(&mut self.snapshot, &mut other.snapshot);
     }
 
     /// SWAPDB's touch of `a`'s watched keys (Redis's `touchAllWatchedKeysInDb(a, b)`):
@@ -275,6 +285,7 @@ impl Db {
 
     /// Removes a live entry; an expired one counts as absent (and is dropped).
     pub fn remove(&mut self, key: &[u8], now_ms: u64) -> Option<Entry> {
+        self.snapshot_before_change(key, false);
         let e = self.table.remove(key)?;
         if !self.watch.is_empty() {
             // Deleted, by this command or (when expired) as an expiry: the same touch.
@@ -305,7 +316,8 @@ impl Db {
             }
         }
         self.expire_cursor = 0;
-        std::mem::replace(&mut self.table, Table::new(hasher))
+        let old = std::mem::replace(&mut self.table, Table::new(hasher.clone()));
+        self.snapshot_keep(old, hasher)
     }
 
     /// One step of Redis's active expiry cycle: look at about `sample` keys with a TTL,
@@ -322,14 +334,19 @@ impl Db {
         }
         let log = &mut self.expired_log;
         let watch = &mut self.watch;
+        let (keep, mut gone) = (self.snapshot.is_some(), Vec::new());
         let (next, checked, expired) =
             self.table
                 .expire_from(self.expire_cursor, now_ms, sample, spare, |e| {
                     if !watch.is_empty() {
                         watch.touch_deleted(e.key());
                     }
-                    log.push(e.key().into())
+                    log.push(e.key().into());
+                    if keep {
+                        gone.push(e);
+                    }
                 });
+        self.snapshot_removed(&gone);
         self.expire_cursor = next;
         self.expired_total += expired as u64;
         (checked, expired)
@@ -339,6 +356,7 @@ impl Db {
         &self.table
     }
 
+    /// Changes made through it bypass the snapshot hooks: not during a snapshot.
     pub fn table_mut(&mut self) -> &mut Table {
         &mut self.table
     }

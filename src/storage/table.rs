@@ -167,6 +167,14 @@ impl<E: Keyed> Table<E> {
         self.hasher.hash_one(key)
     }
 
+    /// The position of `key` in the hash space (whether or not it is present): the one
+    /// [`Table::scan_segment`] cursors compare with. A key at a position below a walk's
+    /// cursor was visited (if present then); one at or above it was not yet.
+    #[inline]
+    pub fn position_of(&self, key: &[u8]) -> u64 {
+        self.hash(key) >> (64 - POS_BITS)
+    }
+
     #[inline]
     fn segment_of(&self, h: u64) -> usize {
         if self.global_depth == 0 {
@@ -441,6 +449,27 @@ mod tests {
             assert_eq!(seen.get(format!("old:{i}").as_bytes()), Some(&1), "old:{i}");
         }
         assert!(seen.values().all(|&n| n == 1));
+    }
+
+    #[test]
+    fn positions_fall_in_the_segment_ranges_scan_returns() {
+        let mut t = table();
+        for i in 0..5000 {
+            put(&mut t, &format!("k{i}"), None);
+        }
+        let mut pos = 0;
+        let mut seen = 0;
+        while pos < POS_END {
+            let start = pos;
+            let mut keys = Vec::new();
+            pos = t.scan_segment(pos, |e| keys.push(e.key().to_vec()));
+            for k in keys {
+                let p = t.position_of(&k);
+                assert!(start <= p && p < pos, "{p} outside [{start}, {pos})");
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 5000);
     }
 
     #[test]
