@@ -43,6 +43,7 @@
 //!
 //! One snapshot at a time per process ([`is_running`]).
 
+mod rdb_file;
 mod walk;
 mod writer;
 
@@ -54,6 +55,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
 pub use crate::storage::snapshot_hook::{EncodeEntry, FRAGMENT_BYTES};
+pub use rdb_file::{encoder, RdbFile};
 pub use walk::register_shard;
 
 use crate::server::shard::{unix_ms, ShardCtx};
