@@ -319,7 +319,10 @@ impl Entry {
     /// The object (if any) must have been moved out already.
     unsafe fn free_block_only(self) {
         let p = self.parts();
-        dealloc(self.0.as_ptr(), block_layout(p.total, p.tag & TAG_KIND_MASK));
+        dealloc(
+            self.0.as_ptr(),
+            block_layout(p.total, p.tag & TAG_KIND_MASK),
+        );
         std::mem::forget(self);
     }
 
@@ -421,7 +424,11 @@ mod tests {
         let limits = crate::storage::EncodingLimits::default();
         let mut h = Hash::new();
         h.set(b"f", b"v", &limits);
-        let mut e = Entry::new(b"hash:12345", NewValue::Obj(Box::new(Object::Hash(h))), None);
+        let mut e = Entry::new(
+            b"hash:12345",
+            NewValue::Obj(Box::new(Object::Hash(h))),
+            None,
+        );
         // tag + 10-byte key, padded to 16, then the 16-byte object: one 32-byte block.
         assert_eq!(e.parts().total, 32);
         for ttl in [Some(9u64), Some(10), None] {
@@ -433,12 +440,18 @@ mod tests {
             h.set(b"g", b"w", &limits);
         }
         match e.value() {
-            ValueRef::Obj(Object::Hash(h)) => assert_eq!((h.get(b"f"), h.len()), (Some(&b"v"[..]), 2)),
+            ValueRef::Obj(Object::Hash(h)) => {
+                assert_eq!((h.get(b"f"), h.len()), (Some(&b"v"[..]), 2))
+            }
             _ => panic!("hash kept"),
         }
         assert!(e.heap_bytes() >= 32);
         for key in [&b""[..], &[b'k'; 7], &[b'k'; 200]] {
-            let e = Entry::new(key, NewValue::Obj(Box::new(Object::List(Default::default()))), Some(1));
+            let e = Entry::new(
+                key,
+                NewValue::Obj(Box::new(Object::List(Default::default()))),
+                Some(1),
+            );
             assert_eq!((e.key(), e.expire_at_ms()), (key, Some(1)));
             assert!(matches!(e.value(), ValueRef::Obj(Object::List(l)) if l.is_empty()));
         }

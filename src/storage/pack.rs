@@ -17,10 +17,9 @@
 //!   in O(1); that is a byte per element (6% of a 14-byte list element). Only lists walk
 //!   backwards, and they cache the offsets of their tail node instead (see `list.rs`);
 //!   [`Pack::prev`] here rescans from the front.
-//! - **Exact size.** The block is always header + content bytes: many small hashes carry
-//!   no slack, and growth goes through `realloc`, which mimalloc does in place while the
-//!   new size fits the block's size class (so a list node filled by RPUSH copies itself a
-//!   few times per size class, not once per push).
+//! - **No slack of its own.** The block is header + content rounded up to the allocator's
+//!   size class (see [`block_size`]): many small hashes carry nothing the allocator would
+//!   not round up anyway, and a list node filled by RPUSH reallocates once per class.
 //!
 //! Positions are byte offsets into the content (an element starts at its length byte), so
 //! a walk is a scan like a listpack's, with no per-element pointer. The content is at most
@@ -46,8 +45,31 @@ pub struct Pack(Option<NonNull<u8>>);
 unsafe impl Send for Pack {}
 unsafe impl Sync for Pack {}
 
+/// Blocks above this size are allocated exactly (huge elements, raised listpack limits).
+const CLASS_MAX: usize = 1 << 16;
+
+/// The block size for `bytes` of header and content: rounded up to the allocator's own
+/// size classes (multiples of 16 up to 128 bytes, then four classes per power of two, as
+/// mimalloc's bins), so the rounding wastes nothing the allocator would not, and a pack
+/// that grows or shrinks within its class (RPUSH, RPOP on a list node) does not call
+/// `realloc` at all. Crossing a class is a `realloc` that mimalloc still does in place
+/// while the block's real size allows, so pushing and popping at a class edge is cheap.
+#[inline]
+fn block_size(bytes: usize) -> usize {
+    if bytes <= 128 {
+        (bytes + 15) & !15
+    } else if bytes <= CLASS_MAX {
+        // Steps are powers of two: round with a mask, not a division (this runs on
+        // every push and pop).
+        let step = bytes.next_power_of_two() / 8;
+        (bytes + step - 1) & !(step - 1)
+    } else {
+        bytes
+    }
+}
+
 fn layout(content: usize) -> Layout {
-    Layout::from_size_align(HEADER + content, ALIGN).expect("pack size fits a layout")
+    Layout::from_size_align(block_size(HEADER + content), ALIGN).expect("pack size fits a layout")
 }
 
 /// Reads one LEB128 length at `at`; returns it and the bytes it took. One byte for
@@ -79,14 +101,6 @@ impl Pack {
         }
     }
 
-    #[inline]
-    fn set_count(&mut self, count: usize) {
-        if let Some(p) = self.0 {
-            // SAFETY: the block has a header; `count` fits (checked by the growers).
-            unsafe { *(p.as_ptr() as *mut u32) = count as u32 };
-        }
-    }
-
     /// The content bytes (elements back to back).
     #[inline]
     fn data(&self) -> &[u8] {
@@ -112,12 +126,28 @@ impl Pack {
 
     /// Resizes the content to `len` bytes (keeping the first `min(old, len)`), with the
     /// element count `count`. Zero bytes frees the block.
+    #[inline]
     fn resize(&mut self, len: usize, count: usize) {
-        let old = self.end();
-        if len == old {
-            self.set_count(count);
-            return;
+        if let Some(p) = self.0 {
+            let old = self.end();
+            if len != 0 && block_size(HEADER + len) == block_size(HEADER + old) {
+                // Same size class: the block stays; only the header changes.
+                debug_assert!(len <= u32::MAX as usize && count <= u32::MAX as usize);
+                // SAFETY: the block has a header.
+                unsafe {
+                    let h = p.as_ptr() as *mut u32;
+                    *h = count as u32;
+                    *h.add(1) = len as u32;
+                }
+                return;
+            }
         }
+        self.reallocate(len, count);
+    }
+
+    #[inline(never)]
+    fn reallocate(&mut self, len: usize, count: usize) {
+        let old = self.end();
         assert!(
             len <= u32::MAX as usize && count <= u32::MAX as usize,
             "pack over 4 GiB"
@@ -133,7 +163,7 @@ impl Pack {
                     self.0 = None;
                     return;
                 }
-                Some(p) => realloc(p.as_ptr(), layout(old), HEADER + len),
+                Some(p) => realloc(p.as_ptr(), layout(old), layout(len).size()),
             };
             let Some(block) = NonNull::new(block) else {
                 handle_alloc_error(layout(len))
@@ -166,7 +196,10 @@ impl Pack {
 
     /// Heap bytes held, for MEMORY USAGE.
     pub fn heap_bytes(&self) -> usize {
-        self.byte_len()
+        match self.0 {
+            Some(_) => layout(self.end()).size(),
+            None => 0,
+        }
     }
 
     /// The offset one past the last element: where `push_back` writes.
@@ -259,9 +292,8 @@ impl Pack {
         })
     }
 
-    /// Kept for callers that size list nodes: the block is always exact, and growth goes
-    /// through `realloc` (in place within the allocator's size class), so there is
-    /// nothing to reserve.
+    /// Kept for callers that size list nodes: blocks grow by size class (see
+    /// [`block_size`]), so there is nothing to reserve.
     pub fn reserve_within(&mut self, _extra: usize, _max_bytes: usize) {}
 
     /// Kept for callers: the block never has spare capacity.
@@ -273,23 +305,32 @@ impl Pack {
     }
 
     /// Makes a gap of `gap` bytes at `offset` for `added` new elements; returns the content.
+    #[inline]
     fn open_gap(&mut self, offset: usize, gap: usize, added: usize) -> &mut [u8] {
         let (count, old) = self.header();
         self.resize(old + gap, count + added);
         let data = self.data_mut();
-        data.copy_within(offset..old, offset + gap);
+        if offset < old {
+            data.copy_within(offset..old, offset + gap);
+        }
         data
     }
 
     /// Inserts `item` so that it starts at `offset` (an element start or `end()`).
+    #[inline]
     pub fn insert(&mut self, offset: usize, item: &[u8]) {
-        let mut head = [0u8; varint::MAX_LEN];
-        let h = varint::put(&mut head, item.len());
-        let data = self.open_gap(offset, h + item.len(), 1);
-        data[offset..offset + h].copy_from_slice(&head[..h]);
-        data[offset + h..offset + h + item.len()].copy_from_slice(item);
+        let n = item.len();
+        let h = varint::len(n);
+        let data = self.open_gap(offset, h + n, 1);
+        if h == 1 {
+            data[offset] = n as u8;
+        } else {
+            varint::put(&mut data[offset..], n);
+        }
+        data[offset + h..offset + h + n].copy_from_slice(item);
     }
 
+    #[inline]
     pub fn push_back(&mut self, item: &[u8]) {
         let end = self.end();
         self.insert(end, item);
@@ -308,7 +349,9 @@ impl Pack {
             end = self.next(end);
             removed += 1;
         }
-        self.data_mut().copy_within(end..old, offset);
+        if end < old {
+            self.data_mut().copy_within(end..old, offset);
+        }
         self.resize(old - (end - offset), total - removed);
         removed
     }
@@ -508,7 +551,6 @@ impl<B> PackOr<B> {
             Either::Other(unsafe { &mut *(self.boxed()) })
         }
     }
-
 }
 
 impl<B: Clone> Clone for PackOr<B> {
@@ -613,6 +655,30 @@ mod tests {
         p.offsets(&mut all);
         assert_eq!(all.iter().map(|&o| o as usize).collect::<Vec<_>>(), offsets);
         assert_eq!(Pack::new().last_offset(), None);
+    }
+
+    #[test]
+    fn size_classes() {
+        let classes: Vec<usize> = [1, 16, 17, 128, 129, 160, 161, 180, 256, 257, 8183, 8193]
+            .iter()
+            .map(|&b| block_size(b))
+            .collect();
+        assert_eq!(
+            classes,
+            [16, 16, 32, 128, 160, 160, 192, 192, 256, 320, 8192, 10240]
+        );
+        assert_eq!(block_size(CLASS_MAX + 1), CLASS_MAX + 1);
+        // A pack grows through its classes and frees its block when emptied.
+        let mut p = Pack::new();
+        for i in 0..2000 {
+            p.push_back(format!("element:{i}").as_bytes());
+            assert!(p.heap_bytes() >= p.byte_len() && p.heap_bytes() == block_size(p.byte_len()));
+        }
+        while p.len() > 0 {
+            let last = p.last_offset().unwrap();
+            p.remove(last, 1);
+        }
+        assert_eq!((p.heap_bytes(), p.byte_len()), (0, 0));
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //!
 //! - `listpack`: a [`Pack`] holding `field, value, field, value, ...` in insertion order
 //!   (an update keeps the pair's place, a delete closes the gap), so HGETALL, HKEYS and
-//!   HSCAN list a small hash in exactly Redis's order. One allocation besides the object.
+//!   HSCAN list a small hash in exactly Redis's order. The hash is one word (the pack's
+//!   pointer) inside the key's entry block, so a small hash is two allocations: the entry
+//!   block and the pack.
 //! - `hashtable`: a [`Table`] of [`Pair`] blocks (one allocation per pair, 8 bytes per
 //!   slot). Its segment positions are the HSCAN cursors.
 //!
@@ -127,7 +129,9 @@ impl Hash {
         lens: impl IntoIterator<Item = usize>,
         limits: &EncodingLimits,
     ) {
-        let Either::Pack(p) = self.repr.get() else { return };
+        let Either::Pack(p) = self.repr.get() else {
+            return;
+        };
         let mut sum = 0usize;
         for len in lens {
             if len > limits.hash_max_listpack_value {
@@ -195,7 +199,9 @@ impl Hash {
 
     /// Converts a listpack hash to a hashtable (`hashTypeConvertListpack`); never back.
     fn convert(&mut self) {
-        let Either::Pack(p) = self.repr.get() else { return };
+        let Either::Pack(p) = self.repr.get() else {
+            return;
+        };
         let mut t = Table::new(RandomState::new());
         let mut it = p.iter();
         while let (Some(f), Some(v)) = (it.next(), it.next()) {

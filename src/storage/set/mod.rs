@@ -105,12 +105,13 @@ impl Set {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        match &*self.repr {
-            Repr::Ints(s) => s.heap_bytes(),
-            Repr::Table(b) => {
-                std::mem::size_of::<Big>() + b.table.overhead_bytes() + b.member_heap_bytes
+        std::mem::size_of::<Repr>()
+            + match &*self.repr {
+                Repr::Ints(s) => s.heap_bytes(),
+                Repr::Table(b) => {
+                    std::mem::size_of::<Big>() + b.table.overhead_bytes() + b.member_heap_bytes
+                }
             }
-        }
     }
 
     /// Visits every member (DEBUG DIGEST, RDB): ascending for an intset.
