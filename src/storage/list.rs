@@ -808,9 +808,68 @@ mod tests {
     }
 
     #[test]
+    fn tail_cache_follows_every_change() {
+        // Random operations at both ends and in the middle, checked against the model
+        // after each: RPOP and negative indexes read the tail cache, everything else must
+        // keep it right or drop it.
+        use crate::storage::rng::Rng;
+        let mut r = Rng::new(7);
+        for fill in [-1, 8, 40] {
+            let mut c = Checked::new(fill);
+            for step in 0..4000 {
+                let v = format!("v{}", r.below(50)).into_bytes();
+                match r.below(10) {
+                    0..=2 => {
+                        c.list.push(End::Tail, &v, c.fill);
+                        c.model.push_back(v);
+                    }
+                    3 => {
+                        c.list.push(End::Head, &v, c.fill);
+                        c.model.push_front(v);
+                    }
+                    4..=5 => assert_eq!(c.list.pop(End::Tail, <[u8]>::to_vec), c.model.pop_back()),
+                    6 => assert_eq!(c.list.pop(End::Head, <[u8]>::to_vec), c.model.pop_front()),
+                    7 if !c.model.is_empty() => {
+                        let i = c.model.len() - 1 - r.below(c.model.len().min(5));
+                        assert_eq!(c.list.get(i), Some(c.model[i].as_slice()));
+                        c.list.set(i, &v, c.fill);
+                        c.model[i] = v;
+                    }
+                    8 if !c.model.is_empty() => {
+                        let i = r.below(c.model.len());
+                        let pivot = c.model[i].clone();
+                        let at = c.model.iter().position(|e| *e == pivot).unwrap();
+                        c.list.insert_at_pivot(&pivot, &v, true, c.fill);
+                        c.model.insert(at + 1, v);
+                    }
+                    9 if !c.model.is_empty() => {
+                        let removed = c.list.remove_matching(&v, -1, c.fill);
+                        if let Some(i) = c.model.iter().rposition(|e| *e == v) {
+                            c.model.remove(i);
+                        }
+                        assert!(removed <= 1);
+                    }
+                    _ => {}
+                }
+                if step % 50 == 0 {
+                    c.check();
+                }
+                if let Some(last) = c.model.back() {
+                    assert_eq!(c.list.get(c.model.len() - 1), Some(last.as_slice()));
+                }
+            }
+            c.check();
+            while let Some(e) = c.list.pop(End::Tail, <[u8]>::to_vec) {
+                assert_eq!(Some(e), c.model.pop_back());
+            }
+            assert!(c.model.is_empty() && c.list.node_count() == 0);
+        }
+    }
+
+    #[test]
     fn stays_small() {
-        // An Object variant: no bigger than the other collection types.
-        assert!(std::mem::size_of::<List>() <= 40);
+        // An Object variant: one pointer.
+        assert_eq!(std::mem::size_of::<List>(), 8);
     }
 
     #[test]
