@@ -674,7 +674,7 @@ mod tests {
             p.push_back(format!("element:{i}").as_bytes());
             assert!(p.heap_bytes() >= p.byte_len() && p.heap_bytes() == block_size(p.byte_len()));
         }
-        while p.len() > 0 {
+        while !p.is_empty() {
             let last = p.last_offset().unwrap();
             p.remove(last, 1);
         }
