@@ -330,6 +330,13 @@ impl std::fmt::Debug for Set {
 mod tests {
     use super::*;
 
+    #[test]
+    fn one_word() {
+        // Boxed: an Object holding a set is 16 bytes.
+        assert_eq!(std::mem::size_of::<Set>(), 8);
+        assert!(Set::new().heap_bytes() >= std::mem::size_of::<Repr>());
+    }
+
     fn members(s: &Set) -> Vec<Vec<u8>> {
         let mut v: Vec<_> = s.iter().map(Elem::to_vec).collect();
         v.sort();

@@ -343,6 +343,18 @@ impl ZSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_word() {
+        // The listpack's pointer or the boxed skiplist, tagged (an Object is 16 bytes).
+        assert_eq!(std::mem::size_of::<ZSet>(), 8);
+        let limits = EncodingLimits::default();
+        let mut z = ZSet::default();
+        z.insert(b"a", 1.0, &limits);
+        let copy = z.clone();
+        assert_eq!((copy.len(), copy.encoding_name()), (1, "listpack"));
+        assert!(ZSet::skiplist().heap_bytes() > 0);
+    }
     use std::collections::BTreeMap;
 
     fn limits(entries: usize, value: usize) -> EncodingLimits {
