@@ -239,7 +239,7 @@ fn dup_entry(e: &Entry, key: &[u8]) -> Entry {
 fn rekey(mut e: Entry, key: &[u8]) -> Entry {
     let at = e.expire_at_ms();
     if let Some(obj) = e.object_mut() {
-        let taken = std::mem::replace(obj, Object::Str(Vec::new()));
+        let taken = std::mem::replace(obj, Object::Str(Box::default()));
         return Entry::new(key, NewValue::Obj(Box::new(taken)), at);
     }
     dup_entry(&e, key)
@@ -416,7 +416,7 @@ mod tests {
     fn rekey_keeps_value_and_ttl() {
         let e = Entry::new(
             b"a",
-            NewValue::Obj(Box::new(Object::Str(b"grown".to_vec()))),
+            NewValue::Obj(Box::new(Object::Str(Box::new(b"grown".to_vec())))),
             Some(7),
         );
         let d = dup_entry(&e, b"c");

@@ -118,7 +118,7 @@ pub fn grown_str(e: &mut Entry) -> &mut Vec<u8> {
     if matches!(e.value(), ValueRef::Str(_)) {
         let v = e.as_str().unwrap_or_default().to_vec();
         let ttl = e.expire_at_ms();
-        e.replace(NewValue::Obj(Box::new(Object::Str(v))), ttl);
+        e.replace(NewValue::Obj(Box::new(Object::Str(Box::new(v)))), ttl);
     }
     match e.object_mut() {
         Some(Object::Str(v)) => v,
@@ -562,7 +562,7 @@ fn setrange(ctx: &mut ExecCtx, a: &[Bytes]) {
         let mut s = vec![0u8; offset + value.len()];
         s[offset..].copy_from_slice(value);
         let len = s.len();
-        let obj = NewValue::Obj(Box::new(Object::Str(s)));
+        let obj = NewValue::Obj(Box::new(Object::Str(Box::new(s))));
         ctx.db().insert(Entry::new(&a[1], obj, None));
         return ctx.out.int(len as i64);
     }

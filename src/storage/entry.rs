@@ -1,25 +1,27 @@
 //! One key and its value in a single heap block, behind one thin pointer.
 //!
 //! The keyspace table stores 8 bytes per slot, so the per-key cost is this block plus the
-//! table's share (DESIGN.md asks for <= 60 B of RSS per small key). Block layout (byte
-//! aligned, no padding):
+//! table's share (DESIGN.md asks for <= 60 B of RSS per small key). Block layout:
 //!
 //! ```text
 //! +-----+-------------------+--------------+-----------+---------------------------------+
 //! | tag | expire_at_ms u64? | key_len var? | key bytes | value: inline string            |
 //! | u8  | (only if TAG_TTL) | (LEB128, if  |           |   (val_len var + bytes)         |
-//! |     |                   |  not in tag) |           | or *mut Object (8 bytes, LE)    |
+//! |     |                   |  not in tag) |           | or padding to 8 + an Object     |
 //! +-----+-------------------+--------------+-----------+---------------------------------+
 //! ```
 //!
 //! The tag's top 5 bits hold `key_len + 1` for keys of up to 30 bytes (0 = a varint length
 //! follows): a typical small key/value pair (`key:123456` / `value:123456`) then takes 24
-//! bytes, exactly an allocator size class.
+//! bytes, exactly an allocator size class. String blocks are byte aligned, object blocks
+//! 8-aligned.
 //!
 //! Strings written by SET live inline (Redis's embstr); a string grown by APPEND/SETRANGE
 //! moves to an [`Object`] so repeated appends are amortized O(1) (Redis's raw sds). Every
-//! other type lives in an `Object`. The block's size is always derivable from its header,
-//! which is how `Drop` rebuilds the allocation layout.
+//! other type lives in an `Object`, stored in the block itself (16 bytes: every variant is
+//! one pointer), not behind a second allocation: a small hash is this block plus its
+//! listpack, as a Redis key is a dict entry, a robj and a listpack. The block's size is
+//! always derivable from its header, which is how `Drop` rebuilds the allocation layout.
 
 use std::alloc::{alloc, dealloc, Layout};
 use std::ptr::NonNull;
@@ -37,6 +39,27 @@ const TAG_TTL: u8 = 0b0000_0100;
 const TAG_KEY_LEN_SHIFT: u32 = 3;
 /// Longest key whose length fits in the tag.
 const TAG_KEY_LEN_MAX: usize = 30;
+
+/// Bytes of the object stored in an object entry's block.
+const OBJECT_BYTES: usize = std::mem::size_of::<Object>();
+
+/// Where the object goes in a block whose header and key take `head` bytes: the next
+/// 8-aligned offset.
+#[inline]
+fn object_offset(head: usize) -> usize {
+    head.next_multiple_of(std::mem::align_of::<Object>())
+}
+
+/// The allocation layout of a block of `total` bytes holding a value of `kind`.
+#[inline]
+fn block_layout(total: usize, kind: u8) -> Layout {
+    let align = if kind == KIND_OBJECT {
+        std::mem::align_of::<Object>()
+    } else {
+        1
+    };
+    Layout::from_size_align(total, align).expect("entry size fits a layout")
+}
 
 /// A borrowed view of an entry's value.
 pub enum ValueRef<'a> {
@@ -72,18 +95,32 @@ struct Parts {
 impl Entry {
     /// Builds a block for `key` with `value` and an optional absolute expiry.
     pub fn new(key: &[u8], value: NewValue<'_>, expire_at_ms: Option<u64>) -> Entry {
-        let (kind, value_bytes) = match &value {
-            NewValue::Str(s) => (KIND_INLINE_STR, varint::len(s.len()) + s.len()),
-            NewValue::StrAsIs(s) => (KIND_INLINE_AS_IS, varint::len(s.len()) + s.len()),
-            NewValue::Obj(_) => (KIND_OBJECT, 8),
-        };
+        match value {
+            NewValue::Str(s) => Entry::build(key, KIND_INLINE_STR, s, None, expire_at_ms),
+            NewValue::StrAsIs(s) => Entry::build(key, KIND_INLINE_AS_IS, s, None, expire_at_ms),
+            NewValue::Obj(obj) => Entry::build(key, KIND_OBJECT, b"", Some(*obj), expire_at_ms),
+        }
+    }
+
+    fn build(
+        key: &[u8],
+        kind: u8,
+        s: &[u8],
+        obj: Option<Object>,
+        expire_at_ms: Option<u64>,
+    ) -> Entry {
         let ttl_bytes = if expire_at_ms.is_some() { 8 } else { 0 };
         let short_key = key.len() <= TAG_KEY_LEN_MAX;
         let key_len_bytes = if short_key { 0 } else { varint::len(key.len()) };
-        let total = 1 + ttl_bytes + key_len_bytes + key.len() + value_bytes;
-        let layout = Layout::from_size_align(total, 1).expect("entry size fits a layout");
+        let head = 1 + ttl_bytes + key_len_bytes + key.len();
+        let total = match obj {
+            Some(_) => object_offset(head) + OBJECT_BYTES,
+            None => head + varint::len(s.len()) + s.len(),
+        };
+        let layout = block_layout(total, kind);
         // SAFETY: layout has non-zero size; every write below stays inside `total` bytes,
-        // which is exactly the sum of the pieces written.
+        // which is exactly the sum of the pieces written (plus the object's padding); the
+        // object goes to an 8-aligned offset of an 8-aligned block.
         unsafe {
             let base = alloc(layout);
             let Some(base) = NonNull::new(base) else {
@@ -106,14 +143,13 @@ impl Entry {
             }
             std::ptr::copy_nonoverlapping(key.as_ptr(), p, key.len());
             p = p.add(key.len());
-            match value {
-                NewValue::Str(s) | NewValue::StrAsIs(s) => {
+            match obj {
+                Some(obj) => {
+                    std::ptr::write(base.as_ptr().add(object_offset(head)) as *mut Object, obj)
+                }
+                None => {
                     p = varint::put_raw(p, s.len());
                     std::ptr::copy_nonoverlapping(s.as_ptr(), p, s.len());
-                }
-                NewValue::Obj(obj) => {
-                    let raw = Box::into_raw(obj) as usize as u64;
-                    std::ptr::copy_nonoverlapping(raw.to_le_bytes().as_ptr(), p, 8);
                 }
             }
             Entry(base)
@@ -138,7 +174,8 @@ impl Entry {
             };
             p = kp.add(klen);
             let (value_at, value_len, end) = if tag & TAG_KIND_MASK == KIND_OBJECT {
-                (p, 8, p.add(8))
+                let at = base.add(object_offset(p.offset_from(base) as usize));
+                (at, OBJECT_BYTES, at.add(OBJECT_BYTES))
             } else {
                 let (vlen, vp) = varint::get_raw(p);
                 (vp, vlen, vp.add(vlen))
@@ -184,10 +221,7 @@ impl Entry {
         if p.tag & TAG_KIND_MASK != KIND_OBJECT {
             return None;
         }
-        let mut b = [0u8; 8];
-        // SAFETY: object entries store the pointer's 8 bytes at value_at.
-        unsafe { std::ptr::copy_nonoverlapping(p.value_at, b.as_mut_ptr(), 8) };
-        Some(u64::from_le_bytes(b) as usize as *mut Object)
+        Some(p.value_at as *mut Object)
     }
 
     pub fn value(&self) -> ValueRef<'_> {
@@ -256,7 +290,7 @@ impl Entry {
             return;
         }
         let fresh = match self.take_object() {
-            Some(obj) => Entry::new(self.key(), NewValue::Obj(obj), expire_at_ms),
+            Some(obj) => Entry::build(self.key(), KIND_OBJECT, b"", Some(obj), expire_at_ms),
             None => Entry::new(self.key(), self.inline_value(), expire_at_ms),
         };
         *self = fresh;
@@ -264,15 +298,15 @@ impl Entry {
 
     /// Moves the object out, leaving this entry holding an empty inline string. Used when
     /// rebuilding the block around the same object.
-    fn take_object(&mut self) -> Option<Box<Object>> {
+    fn take_object(&mut self) -> Option<Object> {
         let ptr = self.object_ptr()?;
         let key = self.key().to_vec();
         let expire = self.expire_at_ms();
-        // SAFETY: we own the object; after taking it we overwrite self with a block that
-        // does not reference it, and forget the old block's object pointer by freeing the
-        // old block memory directly (not through Drop, which would free the object).
+        // SAFETY: we own the object; after reading it out we overwrite self with a block
+        // that does not hold it, and free the old block's memory directly (not through
+        // Drop, which would drop the object a second time).
         unsafe {
-            let obj = Box::from_raw(ptr);
+            let obj = std::ptr::read(ptr);
             let old = std::mem::replace(self, Entry::new(&key, NewValue::Str(b""), expire));
             old.free_block_only();
             Some(obj)
@@ -284,8 +318,11 @@ impl Entry {
     /// # Safety
     /// The object (if any) must have been moved out already.
     unsafe fn free_block_only(self) {
-        let total = self.parts().total;
-        dealloc(self.0.as_ptr(), Layout::from_size_align_unchecked(total, 1));
+        let p = self.parts();
+        dealloc(
+            self.0.as_ptr(),
+            block_layout(p.total, p.tag & TAG_KIND_MASK),
+        );
         std::mem::forget(self);
     }
 
@@ -294,7 +331,8 @@ impl Entry {
         let block = self.parts().total;
         match self.value() {
             ValueRef::Str(_) => block,
-            ValueRef::Obj(o) => block + o.heap_bytes(),
+            // The object's own 16 bytes are part of the block.
+            ValueRef::Obj(o) => block + o.heap_bytes() - OBJECT_BYTES,
         }
     }
 }
@@ -302,16 +340,15 @@ impl Entry {
 impl Drop for Entry {
     fn drop(&mut self) {
         let parts = self.parts();
-        // SAFETY: the object pointer (if any) was created by Box::into_raw in `new` and is
-        // owned solely by this block; the block was allocated with exactly `total` bytes,
-        // alignment 1.
+        // SAFETY: the object (if any) was written into the block by `build` and is owned
+        // solely by it; the block was allocated with `block_layout(total, kind)`.
         unsafe {
             if let Some(obj) = self.object_ptr() {
-                drop(Box::from_raw(obj));
+                std::ptr::drop_in_place(obj);
             }
             dealloc(
                 self.0.as_ptr(),
-                Layout::from_size_align_unchecked(parts.total, 1),
+                block_layout(parts.total, parts.tag & TAG_KIND_MASK),
             );
         }
     }
@@ -365,7 +402,7 @@ mod tests {
     fn object_values_survive_ttl_rebuilds() {
         let mut e = Entry::new(
             b"key",
-            NewValue::Obj(Box::new(Object::Str(b"grown".to_vec()))),
+            NewValue::Obj(Box::new(Object::Str(Box::new(b"grown".to_vec())))),
             None,
         );
         e.set_expire(Some(5));
@@ -379,6 +416,45 @@ mod tests {
             (e.as_str(), e.expire_at_ms()),
             (Some(&b"small"[..]), Some(7))
         );
+    }
+
+    #[test]
+    fn objects_live_in_the_block() {
+        use crate::storage::hash::Hash;
+        let limits = crate::storage::EncodingLimits::default();
+        let mut h = Hash::new();
+        h.set(b"f", b"v", &limits);
+        let mut e = Entry::new(
+            b"hash:12345",
+            NewValue::Obj(Box::new(Object::Hash(h))),
+            None,
+        );
+        // tag + 10-byte key, padded to 16, then the 16-byte object: one 32-byte block.
+        assert_eq!(e.parts().total, 32);
+        for ttl in [Some(9u64), Some(10), None] {
+            e.set_expire(ttl);
+            assert_eq!(e.expire_at_ms(), ttl);
+            let Some(Object::Hash(h)) = e.object_mut() else {
+                panic!("hash kept")
+            };
+            h.set(b"g", b"w", &limits);
+        }
+        match e.value() {
+            ValueRef::Obj(Object::Hash(h)) => {
+                assert_eq!((h.get(b"f"), h.len()), (Some(&b"v"[..]), 2))
+            }
+            _ => panic!("hash kept"),
+        }
+        assert!(e.heap_bytes() >= 32);
+        for key in [&b""[..], &[b'k'; 7], &[b'k'; 200]] {
+            let e = Entry::new(
+                key,
+                NewValue::Obj(Box::new(Object::List(Default::default()))),
+                Some(1),
+            );
+            assert_eq!((e.key(), e.expire_at_ms()), (key, Some(1)));
+            assert!(matches!(e.value(), ValueRef::Obj(Object::List(l)) if l.is_empty()));
+        }
     }
 
     #[test]

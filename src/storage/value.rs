@@ -3,7 +3,9 @@
 //! encoding and a full one, switched at redis.conf's thresholds ([`EncodingLimits`]).
 //!
 //! Every type is `Send` (a whole entry may move to another shard: cross-shard RENAME) and
-//! `Clone` (COPY). `Object` stays small: a type's big parts live behind its own pointers.
+//! `Clone` (COPY). `Object` is 16 bytes (every variant is one pointer; a unit test holds
+//! it there): it is stored inside its entry's block, so a small hash costs the entry block
+//! and its listpack, nothing else.
 
 use super::hash::Hash;
 use super::list::List;
@@ -14,7 +16,9 @@ use super::zset::ZSet;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Object {
     /// A string that was modified in place; keeps spare capacity for further appends.
-    Str(Vec<u8>),
+    /// Boxed, as every variant is one pointer: an `Object` is 16 bytes and lives inside
+    /// its entry's block.
+    Str(Box<Vec<u8>>),
     List(List),
     Hash(Hash),
     Set(Set),
@@ -48,7 +52,7 @@ impl Object {
     pub fn heap_bytes(&self) -> usize {
         std::mem::size_of::<Object>()
             + match self {
-                Object::Str(s) => s.capacity(),
+                Object::Str(s) => std::mem::size_of::<Vec<u8>>() + s.capacity(),
                 Object::List(l) => l.heap_bytes(),
                 Object::Hash(h) => h.heap_bytes(),
                 Object::Set(s) => s.heap_bytes(),
@@ -82,5 +86,21 @@ impl Default for EncodingLimits {
             set_max_intset_entries: 512,
             list_max_listpack_size: -2,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_is_two_words() {
+        // Every variant is one pointer: the object lives inside its entry's block.
+        assert_eq!(std::mem::size_of::<Object>(), 16);
+        let s = Object::Str(Box::new(b"abc".to_vec()));
+        assert_eq!((s.type_name(), s.encoding_name()), ("string", "raw"));
+        assert!(s.heap_bytes() >= 16 + 24 + 3);
+        let h = Object::Hash(Default::default());
+        assert_eq!((h.type_name(), h.encoding_name()), ("hash", "listpack"));
     }
 }

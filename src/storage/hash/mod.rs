@@ -2,7 +2,9 @@
 //!
 //! - `listpack`: a [`Pack`] holding `field, value, field, value, ...` in insertion order
 //!   (an update keeps the pair's place, a delete closes the gap), so HGETALL, HKEYS and
-//!   HSCAN list a small hash in exactly Redis's order. One allocation besides the object.
+//!   HSCAN list a small hash in exactly Redis's order. The hash is one word (the pack's
+//!   pointer) inside the key's entry block, so a small hash is two allocations: the entry
+//!   block and the pack.
 //! - `hashtable`: a [`Table`] of [`Pair`] blocks (one allocation per pair, 8 bytes per
 //!   slot). Its segment positions are the HSCAN cursors.
 //!
@@ -17,7 +19,7 @@ use ahash::RandomState;
 
 pub use pair::Pair;
 
-use super::pack::{self, Pack};
+use super::pack::{self, Either, Pack, PackOr};
 use super::table::{Table, POS_END};
 use super::value::EncodingLimits;
 
@@ -25,20 +27,11 @@ use super::value::EncodingLimits;
 /// could cross it converts the hash first (`lpSafeToAdd`).
 const PACK_SAFETY_BYTES: usize = 1 << 30;
 
+/// One word: the listpack or the boxed table (see [`PackOr`]), so an `Object` holding a
+/// hash is 16 bytes.
 #[derive(Default)]
 pub struct Hash {
-    repr: Repr,
-}
-
-enum Repr {
-    Pack(Pack),
-    Table(Box<Table<Pair>>),
-}
-
-impl Default for Repr {
-    fn default() -> Self {
-        Repr::Pack(Pack::new())
-    }
+    repr: PackOr<Table<Pair>>,
 }
 
 /// Finds `field` in a listpack hash: the offsets of the field and of its value.
@@ -60,9 +53,9 @@ impl Hash {
     }
 
     pub fn len(&self) -> usize {
-        match &self.repr {
-            Repr::Pack(p) => p.len() / 2,
-            Repr::Table(t) => t.len(),
+        match self.repr.get() {
+            Either::Pack(p) => p.len() / 2,
+            Either::Other(t) => t.len(),
         }
     }
 
@@ -71,22 +64,22 @@ impl Hash {
     }
 
     pub fn encoding_name(&self) -> &'static str {
-        match &self.repr {
-            Repr::Pack(_) => "listpack",
-            Repr::Table(_) => "hashtable",
+        match self.repr.get() {
+            Either::Pack(_) => "listpack",
+            Either::Other(_) => "hashtable",
         }
     }
 
     pub fn is_listpack(&self) -> bool {
-        matches!(self.repr, Repr::Pack(_))
+        self.repr.is_pack()
     }
 
     /// Heap bytes held, for MEMORY USAGE. A table's pairs are sampled (the first 64
     /// scaled to the whole), as Redis's MEMORY USAGE samples big collections.
     pub fn heap_bytes(&self) -> usize {
-        match &self.repr {
-            Repr::Pack(p) => p.heap_bytes(),
-            Repr::Table(t) => {
+        match self.repr.get() {
+            Either::Pack(p) => p.heap_bytes(),
+            Either::Other(t) => {
                 const SAMPLE: usize = 64;
                 let (mut n, mut bytes) = (0, 0);
                 for p in t.iter().take(SAMPLE) {
@@ -108,23 +101,23 @@ impl Hash {
 
     /// Every pair: insertion order for a listpack, table order for a hashtable.
     pub fn iter(&self) -> Iter<'_> {
-        match &self.repr {
-            Repr::Pack(p) => Iter::Pack(p.iter()),
-            Repr::Table(t) => Iter::Table(Box::new(t.iter())),
+        match self.repr.get() {
+            Either::Pack(p) => Iter::Pack(p.iter()),
+            Either::Other(t) => Iter::Table(Box::new(t.iter())),
         }
     }
 
     pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
-        match &self.repr {
-            Repr::Pack(p) => pack_find(p, field).map(|(_, v)| p.get(v).0),
-            Repr::Table(t) => t.get(field).map(Pair::value),
+        match self.repr.get() {
+            Either::Pack(p) => pack_find(p, field).map(|(_, v)| p.get(v).0),
+            Either::Other(t) => t.get(field).map(Pair::value),
         }
     }
 
     pub fn contains(&self, field: &[u8]) -> bool {
-        match &self.repr {
-            Repr::Pack(p) => pack_find(p, field).is_some(),
-            Repr::Table(t) => t.get(field).is_some(),
+        match self.repr.get() {
+            Either::Pack(p) => pack_find(p, field).is_some(),
+            Either::Other(t) => t.get(field).is_some(),
         }
     }
 
@@ -136,7 +129,9 @@ impl Hash {
         lens: impl IntoIterator<Item = usize>,
         limits: &EncodingLimits,
     ) {
-        let Repr::Pack(p) = &self.repr else { return };
+        let Either::Pack(p) = self.repr.get() else {
+            return;
+        };
         let mut sum = 0usize;
         for len in lens {
             if len > limits.hash_max_listpack_value {
@@ -159,8 +154,8 @@ impl Hash {
         {
             self.convert();
         }
-        match &mut self.repr {
-            Repr::Pack(p) => {
+        match self.repr.get_mut() {
+            Either::Pack(p) => {
                 let created = match pack_find(p, field) {
                     Some((_, value_at)) => {
                         p.replace(value_at, value);
@@ -177,7 +172,7 @@ impl Hash {
                 }
                 created
             }
-            Repr::Table(t) => {
+            Either::Other(t) => {
                 if let Some(mut pair) = t.get_mut(field) {
                     pair.set_value(value);
                     return false;
@@ -190,34 +185,36 @@ impl Hash {
 
     /// Removes `field`; true when it was there. The caller deletes an emptied hash.
     pub fn remove(&mut self, field: &[u8]) -> bool {
-        match &mut self.repr {
-            Repr::Pack(p) => match pack_find(p, field) {
+        match self.repr.get_mut() {
+            Either::Pack(p) => match pack_find(p, field) {
                 Some((at, _)) => {
                     p.remove(at, 2);
                     true
                 }
                 None => false,
             },
-            Repr::Table(t) => t.remove(field).is_some(),
+            Either::Other(t) => t.remove(field).is_some(),
         }
     }
 
     /// Converts a listpack hash to a hashtable (`hashTypeConvertListpack`); never back.
     fn convert(&mut self) {
-        let Repr::Pack(p) = &self.repr else { return };
+        let Either::Pack(p) = self.repr.get() else {
+            return;
+        };
         let mut t = Table::new(RandomState::new());
         let mut it = p.iter();
         while let (Some(f), Some(v)) = (it.next(), it.next()) {
             t.insert(Pair::new(f, v));
         }
-        self.repr = Repr::Table(Box::new(t));
+        self.repr = PackOr::other(Box::new(t));
     }
 
     /// A pseudo-random pair chosen with the random number `r` (None when empty). A
     /// hashtable's pick is close to uniform (segments hold 56 to 112 pairs).
     pub fn random_pair(&self, r: u64) -> Option<(&[u8], &[u8])> {
-        match &self.repr {
-            Repr::Pack(p) => {
+        match self.repr.get() {
+            Either::Pack(p) => {
                 let n = p.len() / 2;
                 if n == 0 {
                     return None;
@@ -226,7 +223,7 @@ impl Hash {
                 let (f, v) = p.get(at);
                 Some((f, p.get(v).0))
             }
-            Repr::Table(t) => t.random_entry(r).map(|e| (e.field(), e.value())),
+            Either::Other(t) => t.random_entry(r).map(|e| (e.field(), e.value())),
         }
     }
 
@@ -234,14 +231,14 @@ impl Hash {
     /// returns the next position (`POS_END` when done). A listpack visits everything in
     /// one step, as Redis returns a small hash whole with cursor 0.
     pub fn scan_step(&self, pos: u64, mut visit: impl FnMut(&[u8], &[u8])) -> u64 {
-        match &self.repr {
-            Repr::Pack(_) => {
+        match self.repr.get() {
+            Either::Pack(_) => {
                 for (f, v) in self.iter() {
                     visit(f, v);
                 }
                 POS_END
             }
-            Repr::Table(t) => {
+            Either::Other(t) => {
                 if pos >= POS_END {
                     return POS_END;
                 }
@@ -270,14 +267,14 @@ impl<'a> Iterator for Iter<'a> {
 
 impl Clone for Hash {
     fn clone(&self) -> Self {
-        let repr = match &self.repr {
-            Repr::Pack(p) => Repr::Pack(p.clone()),
-            Repr::Table(t) => {
+        let repr = match self.repr.get() {
+            Either::Pack(p) => PackOr::pack(p.clone()),
+            Either::Other(t) => {
                 let mut copy = Table::new(RandomState::new());
                 for pair in t.iter() {
                     copy.insert(pair.clone());
                 }
-                Repr::Table(Box::new(copy))
+                PackOr::other(Box::new(copy))
             }
         };
         Hash { repr }
@@ -287,9 +284,9 @@ impl Clone for Hash {
 /// Same encoding and the same pairs (a listpack's order counts: it is visible).
 impl PartialEq for Hash {
     fn eq(&self, other: &Self) -> bool {
-        match (&self.repr, &other.repr) {
-            (Repr::Pack(a), Repr::Pack(b)) => a == b,
-            (Repr::Table(a), Repr::Table(b)) => {
+        match (self.repr.get(), other.repr.get()) {
+            (Either::Pack(a), Either::Pack(b)) => a == b,
+            (Either::Other(a), Either::Other(b)) => {
                 a.len() == b.len()
                     && a.iter()
                         .all(|p| b.get(p.field()).is_some_and(|q| q.value() == p.value()))
@@ -335,7 +332,7 @@ mod tests {
 
     #[test]
     fn small_and_compact() {
-        assert!(std::mem::size_of::<Hash>() <= 32);
+        assert_eq!(std::mem::size_of::<Hash>(), 8);
     }
 
     #[test]

@@ -56,8 +56,9 @@ enum Repr {
     Table(Box<Big>),
 }
 
+/// Boxed, so an `Object` holding a set is 16 bytes.
 pub struct Set {
-    repr: Repr,
+    repr: Box<Repr>,
 }
 
 impl Default for Set {
@@ -65,7 +66,7 @@ impl Default for Set {
     /// converts it (`setTypeCreate` gives the same encodings).
     fn default() -> Self {
         Set {
-            repr: Repr::Ints(IntSet::default()),
+            repr: Box::new(Repr::Ints(IntSet::default())),
         }
     }
 }
@@ -82,7 +83,7 @@ impl Set {
     }
 
     pub fn len(&self) -> usize {
-        match &self.repr {
+        match &*self.repr {
             Repr::Ints(s) => s.len(),
             Repr::Table(b) => b.table.len(),
         }
@@ -93,23 +94,24 @@ impl Set {
     }
 
     pub fn is_intset(&self) -> bool {
-        matches!(self.repr, Repr::Ints(_))
+        matches!(*self.repr, Repr::Ints(_))
     }
 
     pub fn encoding_name(&self) -> &'static str {
-        match self.repr {
+        match *self.repr {
             Repr::Ints(_) => "intset",
             Repr::Table(_) => "hashtable",
         }
     }
 
     pub fn heap_bytes(&self) -> usize {
-        match &self.repr {
-            Repr::Ints(s) => s.heap_bytes(),
-            Repr::Table(b) => {
-                std::mem::size_of::<Big>() + b.table.overhead_bytes() + b.member_heap_bytes
+        std::mem::size_of::<Repr>()
+            + match &*self.repr {
+                Repr::Ints(s) => s.heap_bytes(),
+                Repr::Table(b) => {
+                    std::mem::size_of::<Big>() + b.table.overhead_bytes() + b.member_heap_bytes
+                }
             }
-        }
     }
 
     /// Visits every member (DEBUG DIGEST, RDB): ascending for an intset.
@@ -120,14 +122,14 @@ impl Set {
     }
 
     pub fn iter(&self) -> Iter<'_> {
-        match &self.repr {
+        match &*self.repr {
             Repr::Ints(s) => Iter::Ints(s, 0),
             Repr::Table(b) => Iter::Table(Box::new(b.table.iter())),
         }
     }
 
     pub fn contains(&self, m: &[u8]) -> bool {
-        match &self.repr {
+        match &*self.repr {
             Repr::Ints(s) => as_int(m).is_some_and(|v| s.contains(v)),
             Repr::Table(b) => b.table.get(m).is_some(),
         }
@@ -135,7 +137,7 @@ impl Set {
 
     /// Membership of a member yielded by another set (no parsing for intset pairs).
     pub fn contains_elem(&self, e: Elem) -> bool {
-        match (&self.repr, e) {
+        match (&*self.repr, e) {
             (Repr::Ints(s), Elem::Int(v)) => s.contains(v),
             _ => e.with_bytes(|m| self.contains(m)),
         }
@@ -144,7 +146,7 @@ impl Set {
     /// Adds `m` (Redis's `setTypeAdd`): converts to a hashtable when `m` is not an
     /// integer or the intset grows past `max_intset`. Returns whether it was added.
     pub fn add(&mut self, m: &[u8], max_intset: usize) -> bool {
-        match &mut self.repr {
+        match &mut *self.repr {
             Repr::Ints(s) => match as_int(m) {
                 Some(v) => self.add_int(v, max_intset),
                 None => {
@@ -167,14 +169,14 @@ impl Set {
 
     /// Adds a member yielded by another set.
     pub fn add_elem(&mut self, e: Elem, max_intset: usize) -> bool {
-        match (&self.repr, e) {
+        match (&*self.repr, e) {
             (Repr::Ints(_), Elem::Int(v)) => self.add_int(v, max_intset),
             _ => e.with_bytes(|m| self.add(m, max_intset)),
         }
     }
 
     fn add_int(&mut self, v: i64, max_intset: usize) -> bool {
-        match &mut self.repr {
+        match &mut *self.repr {
             Repr::Ints(s) => {
                 if !s.insert(v) {
                     return false;
@@ -190,7 +192,7 @@ impl Set {
 
     /// Intset to hashtable (`setTypeConvert`).
     fn convert(&mut self) {
-        let Repr::Ints(s) = &self.repr else {
+        let Repr::Ints(s) = &*self.repr else {
             return;
         };
         let mut big = Big {
@@ -203,12 +205,12 @@ impl Set {
             big.member_heap_bytes += m.heap_bytes();
             big.table.insert(m);
         }
-        self.repr = Repr::Table(Box::new(big));
+        *self.repr = Repr::Table(Box::new(big));
     }
 
     /// Removes `m`; returns whether it was a member.
     pub fn remove(&mut self, m: &[u8]) -> bool {
-        match &mut self.repr {
+        match &mut *self.repr {
             Repr::Ints(s) => as_int(m).is_some_and(|v| s.remove(v)),
             Repr::Table(b) => match b.table.remove(m) {
                 Some(gone) => {
@@ -222,7 +224,7 @@ impl Set {
 
     /// A pseudo-random member chosen with the random number `r`.
     pub fn random(&self, r: u64) -> Option<Elem<'_>> {
-        match &self.repr {
+        match &*self.repr {
             Repr::Ints(s) if s.is_empty() => None,
             Repr::Ints(s) => Some(Elem::Int(s.get((r % s.len() as u64) as usize))),
             Repr::Table(b) => b.table.random_entry(r).map(|m| Elem::Str(m.bytes())),
@@ -231,7 +233,7 @@ impl Set {
 
     /// Removes and returns a pseudo-random member.
     pub fn pop_random(&mut self, r: u64) -> Option<Vec<u8>> {
-        match &mut self.repr {
+        match &mut *self.repr {
             Repr::Ints(s) if s.is_empty() => None,
             Repr::Ints(s) => {
                 let v = s.remove_at((r % s.len() as u64) as usize);
@@ -249,7 +251,7 @@ impl Set {
     /// `pos` and returns the next position (`POS_END` when done). An intset is visited
     /// whole in one step, as Redis does for every compact encoding.
     pub fn scan(&self, pos: u64, mut visit: impl FnMut(Elem<'_>)) -> u64 {
-        match &self.repr {
+        match &*self.repr {
             Repr::Ints(s) => {
                 s.iter().for_each(|v| visit(Elem::Int(v)));
                 super::POS_END
@@ -285,9 +287,9 @@ impl<'a> Iterator for Iter<'a> {
 impl Clone for Set {
     /// Keeps the encoding (Redis's `setTypeDup`, for COPY).
     fn clone(&self) -> Self {
-        match &self.repr {
+        match &*self.repr {
             Repr::Ints(s) => Set {
-                repr: Repr::Ints(s.clone()),
+                repr: Box::new(Repr::Ints(s.clone())),
             },
             Repr::Table(b) => {
                 let mut table = Table::new(RandomState::new());
@@ -295,10 +297,10 @@ impl Clone for Set {
                     table.insert(m.clone());
                 }
                 Set {
-                    repr: Repr::Table(Box::new(Big {
+                    repr: Box::new(Repr::Table(Box::new(Big {
                         table,
                         member_heap_bytes: b.member_heap_bytes,
-                    })),
+                    }))),
                 }
             }
         }
@@ -327,6 +329,13 @@ impl std::fmt::Debug for Set {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_word() {
+        // Boxed: an Object holding a set is 16 bytes.
+        assert_eq!(std::mem::size_of::<Set>(), 8);
+        assert!(Set::new().heap_bytes() >= std::mem::size_of::<Repr>());
+    }
 
     fn members(s: &Set) -> Vec<Vec<u8>> {
         let mut v: Vec<_> = s.iter().map(Elem::to_vec).collect();

@@ -18,25 +18,15 @@
 mod big;
 mod index;
 
-use super::pack::Pack;
+use super::pack::{Either, Pack, PackOr};
 use super::value::EncodingLimits;
 use super::POS_END;
 use big::Big;
 
-#[derive(Clone)]
-enum Repr {
-    Pack(Pack),
-    Big(Box<Big>),
-}
-
-#[derive(Clone)]
-pub struct ZSet(Repr);
-
-impl Default for ZSet {
-    fn default() -> Self {
-        ZSet(Repr::Pack(Pack::new()))
-    }
-}
+/// One word: the listpack or the boxed skiplist (see [`PackOr`]), so an `Object` holding
+/// a sorted set is 16 bytes.
+#[derive(Clone, Default)]
+pub struct ZSet(PackOr<Big>);
 
 impl PartialEq for ZSet {
     fn eq(&self, other: &Self) -> bool {
@@ -109,7 +99,7 @@ fn pack_insert(p: &mut Pack, member: &[u8], score: f64) {
 impl ZSet {
     /// An empty `skiplist`-encoded set.
     pub fn skiplist() -> ZSet {
-        ZSet(Repr::Big(Box::default()))
+        ZSet(PackOr::other(Box::default()))
     }
 
     /// The empty set ZADD creates for a new key whose first member is `first_member_len`
@@ -141,20 +131,20 @@ impl ZSet {
                 p.push_back(m);
                 p.push_back(&packed(*s));
             }
-            ZSet(Repr::Pack(p))
+            ZSet(PackOr::pack(p))
         } else {
             let mut b = Box::<Big>::default();
             for (m, s) in &pairs {
                 b.insert(m, *s);
             }
-            ZSet(Repr::Big(b))
+            ZSet(PackOr::other(b))
         }
     }
 
     pub fn len(&self) -> usize {
-        match &self.0 {
-            Repr::Pack(p) => p.len() / 2,
-            Repr::Big(b) => b.len(),
+        match self.0.get() {
+            Either::Pack(p) => p.len() / 2,
+            Either::Other(b) => b.len(),
         }
     }
 
@@ -163,104 +153,104 @@ impl ZSet {
     }
 
     pub fn encoding_name(&self) -> &'static str {
-        match &self.0 {
-            Repr::Pack(_) => "listpack",
-            Repr::Big(_) => "skiplist",
+        match self.0.get() {
+            Either::Pack(_) => "listpack",
+            Either::Other(_) => "skiplist",
         }
     }
 
     pub fn heap_bytes(&self) -> usize {
-        match &self.0 {
-            Repr::Pack(p) => p.heap_bytes(),
-            Repr::Big(b) => b.heap_bytes(),
+        match self.0.get() {
+            Either::Pack(p) => p.heap_bytes(),
+            Either::Other(b) => b.heap_bytes(),
         }
     }
 
     /// Visits every (member, score) in rank order (DEBUG DIGEST, RDB).
     pub fn for_each(&self, mut f: impl FnMut(&[u8], f64)) {
-        match &self.0 {
-            Repr::Pack(p) => pack_pairs(p).for_each(|(_, m, s)| f(m, s)),
-            Repr::Big(b) => b.for_each(f),
+        match self.0.get() {
+            Either::Pack(p) => pack_pairs(p).for_each(|(_, m, s)| f(m, s)),
+            Either::Other(b) => b.for_each(f),
         }
     }
 
     pub fn score(&self, member: &[u8]) -> Option<f64> {
-        match &self.0 {
-            Repr::Pack(p) => pack_pairs(p)
+        match self.0.get() {
+            Either::Pack(p) => pack_pairs(p)
                 .find(|&(_, m, _)| m == member)
                 .map(|(_, _, s)| s),
-            Repr::Big(b) => b.score(member),
+            Either::Other(b) => b.score(member),
         }
     }
 
     fn convert(&mut self) {
-        if let Repr::Pack(p) = &self.0 {
+        if let Either::Pack(p) = self.0.get() {
             let mut b = Box::<Big>::default();
             for (_, m, s) in pack_pairs(p) {
                 b.insert(m, s);
             }
-            self.0 = Repr::Big(b);
+            self.0 = PackOr::other(b);
         }
     }
 
     /// Adds a member that is not present, converting to `skiplist` first when the
     /// listpack would grow past the limits (`zsetAdd`).
     pub fn insert(&mut self, member: &[u8], score: f64, limits: &EncodingLimits) {
-        if let Repr::Pack(p) = &self.0 {
+        if let Either::Pack(p) = self.0.get() {
             if p.len() / 2 + 1 > limits.zset_max_listpack_entries
                 || member.len() > limits.zset_max_listpack_value
             {
                 self.convert();
             }
         }
-        match &mut self.0 {
-            Repr::Pack(p) => pack_insert(p, member, score),
-            Repr::Big(b) => b.insert(member, score),
+        match self.0.get_mut() {
+            Either::Pack(p) => pack_insert(p, member, score),
+            Either::Other(b) => b.insert(member, score),
         }
     }
 
     /// Sets a present member's score.
     pub fn set_score(&mut self, member: &[u8], score: f64) {
-        match &mut self.0 {
-            Repr::Pack(p) => {
+        match self.0.get_mut() {
+            Either::Pack(p) => {
                 let found = pack_pairs(p).find(|&(_, m, _)| m == member).map(|f| f.0);
                 if let Some(o) = found {
                     p.remove(o, 2);
                     pack_insert(p, member, score);
                 }
             }
-            Repr::Big(b) => b.set_score(member, score),
+            Either::Other(b) => b.set_score(member, score),
         }
     }
 
     /// Removes a member; returns its score if it was there.
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
-        match &mut self.0 {
-            Repr::Pack(p) => {
+        match self.0.get_mut() {
+            Either::Pack(p) => {
                 let (o, s) = pack_pairs(p)
                     .find(|&(_, m, _)| m == member)
                     .map(|(o, _, s)| (o, s))?;
                 p.remove(o, 2);
                 Some(s)
             }
-            Repr::Big(b) => b.remove(member),
+            Either::Other(b) => b.remove(member),
         }
     }
 
     /// The member's rank from the lowest.
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
-        match &self.0 {
-            Repr::Pack(p) => pack_pairs(p).position(|(_, m, _)| m == member),
-            Repr::Big(b) => b.rank(member),
+        match self.0.get() {
+            Either::Pack(p) => pack_pairs(p).position(|(_, m, _)| m == member),
+            Either::Other(b) => b.rank(member),
         }
     }
 
     /// How many pairs, from the lowest, satisfy `pred` (true on a prefix of the order):
     /// the rank where a score or lex bound falls.
     pub fn count_while(&self, pred: impl Fn(&[u8], f64) -> bool) -> usize {
-        match &self.0 {
-            Repr::Pack(p) => pack_pairs(p).take_while(|&(_, m, s)| pred(m, s)).count(),
-            Repr::Big(b) => b.count_while(pred),
+        match self.0.get() {
+            Either::Pack(p) => pack_pairs(p).take_while(|&(_, m, s)| pred(m, s)).count(),
+            Either::Other(b) => b.count_while(pred),
         }
     }
 
@@ -272,8 +262,8 @@ impl ZSet {
         reverse: bool,
         mut f: impl FnMut(&'a [u8], f64) -> bool,
     ) {
-        match &self.0 {
-            Repr::Pack(p) => {
+        match self.0.get() {
+            Either::Pack(p) => {
                 if reverse {
                     let all: Vec<(&[u8], f64)> = pack_pairs(p).map(|(_, m, s)| (m, s)).collect();
                     for &(m, s) in all.iter().rev().skip(skip) {
@@ -289,15 +279,15 @@ impl ZSet {
                     }
                 }
             }
-            Repr::Big(b) => b.visit(skip, reverse, f),
+            Either::Other(b) => b.visit(skip, reverse, f),
         }
     }
 
     /// The pair at rank `rank` from the lowest.
     pub fn get(&self, rank: usize) -> Option<(&[u8], f64)> {
-        match &self.0 {
-            Repr::Pack(p) => pack_pairs(p).nth(rank).map(|(_, m, s)| (m, s)),
-            Repr::Big(b) => b.get(rank),
+        match self.0.get() {
+            Either::Pack(p) => pack_pairs(p).nth(rank).map(|(_, m, s)| (m, s)),
+            Either::Other(b) => b.get(rank),
         }
     }
 
@@ -307,12 +297,12 @@ impl ZSet {
         if start >= end {
             return 0;
         }
-        match &mut self.0 {
-            Repr::Pack(p) => {
+        match self.0.get_mut() {
+            Either::Pack(p) => {
                 let o = p.offset_of(2 * start).expect("rank in range");
                 p.remove(o, 2 * (end - start)) / 2
             }
-            Repr::Big(b) => b.remove_ranks(start, end),
+            Either::Other(b) => b.remove_ranks(start, end),
         }
     }
 
@@ -332,27 +322,39 @@ impl ZSet {
     /// `skiplist` one table segment at a time. Returns the next position (`POS_END` when
     /// done).
     pub fn scan<'a>(&'a self, pos: u64, mut f: impl FnMut(&'a [u8], f64)) -> u64 {
-        match &self.0 {
-            Repr::Pack(_) => {
+        match self.0.get() {
+            Either::Pack(_) => {
                 self.visit(0, false, |m, s| {
                     f(m, s);
                     true
                 });
                 POS_END
             }
-            Repr::Big(b) => b.scan_segment(pos, &mut f),
+            Either::Other(b) => b.scan_segment(pos, &mut f),
         }
     }
 
     /// Whether the set is `listpack`-encoded (ZSCAN returns those whole).
     pub fn is_compact(&self) -> bool {
-        matches!(self.0, Repr::Pack(_))
+        self.0.is_pack()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_word() {
+        // The listpack's pointer or the boxed skiplist, tagged (an Object is 16 bytes).
+        assert_eq!(std::mem::size_of::<ZSet>(), 8);
+        let limits = EncodingLimits::default();
+        let mut z = ZSet::default();
+        z.insert(b"a", 1.0, &limits);
+        let copy = z.clone();
+        assert_eq!((copy.len(), copy.encoding_name()), (1, "listpack"));
+        assert!(ZSet::skiplist().heap_bytes() > 0);
+    }
     use std::collections::BTreeMap;
 
     fn limits(entries: usize, value: usize) -> EncodingLimits {
