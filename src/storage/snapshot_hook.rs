@@ -262,7 +262,7 @@ mod tests {
     fn enc(buf: &mut Vec<u8>, e: &Entry) {
         let v: Vec<u8> = match e.value() {
             ValueRef::Str(s) => s.to_vec(),
-            ValueRef::Obj(Object::Str(s)) => s.clone(),
+            ValueRef::Obj(Object::Str(s)) => s.to_vec(),
             ValueRef::Obj(o) => o.type_name().as_bytes().to_vec(),
         };
         for part in [e.key(), &v[..]] {
