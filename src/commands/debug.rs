@@ -211,6 +211,10 @@ fn debug(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                 }
             }
             (b"digest", 2) => digest(c).await,
+            (b"reload", 2) => match crate::server::persist::debug_reload(&c.shard).await {
+                Ok(()) => c.reply().ok(),
+                Err(e) => c.reply().error(&e),
+            },
             (b"digest-value", _) => digest_value(c, &a[2..]).await,
             (b"object", 3) => object(c, a[2].clone()).await,
             (b"populate", 3..=5) => populate(c, &a).await,

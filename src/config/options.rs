@@ -70,6 +70,16 @@ pub struct Config {
     pub encoding: crate::storage::EncodingLimits,
     /// Accepted for compatibility; list nodes are never compressed.
     pub list_compress_depth: u64,
+    /// `rdbcompression`: LZF for long strings in RDB files.
+    pub rdbcompression: bool,
+    /// `rdbchecksum`: a CRC-64 footer on RDB files (zero when off).
+    pub rdbchecksum: bool,
+    /// `enable-protected-configs` (no, yes, local): whether CONFIG SET may change `dir`
+    /// and `dbfilename`; `local` is treated as `yes` (the setter does not see the client).
+    pub enable_protected_configs: String,
+    /// Set once the server runs: CONFIG SET, not start-up, is applying options (protected
+    /// options are refused then).
+    pub running: bool,
 }
 
 impl Default for Config {
@@ -103,6 +113,10 @@ impl Default for Config {
             maxmemory_policy: "noeviction".into(),
             encoding: Default::default(),
             list_compress_depth: 0,
+            rdbcompression: true,
+            rdbchecksum: true,
+            enable_protected_configs: "no".into(),
+            running: false,
             latency_tracking: true,
             latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
             latency_monitor_threshold: 0,
@@ -156,6 +170,24 @@ pub fn parse_memory(s: &str) -> Result<u64, String> {
         .ok()
         .and_then(|n| n.checked_mul(mul))
         .ok_or_else(|| "argument must be a memory value".into())
+}
+
+/// CONFIG SET of a protected option (`dir`, `dbfilename`) without
+/// `enable-protected-configs`.
+fn protected(c: &Config) -> Result<(), String> {
+    if c.running && c.enable_protected_configs == "no" {
+        return Err("can't set protected config".into());
+    }
+    Ok(())
+}
+
+/// `strerror(errno)` for an I/O error (Rust appends " (os error N)").
+fn strerror(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
 }
 
 fn num<T: std::str::FromStr>(s: &str) -> Result<T, String> {
@@ -276,11 +308,43 @@ pub static OPTIONS: &[OptionSpec] = &[
         }
     ),
     opt!("dir", true, |c| c.dir.clone(), |c, a| {
-        c.dir = one(a)?.to_string();
+        // As Redis: the process changes directory, and the option is the new cwd.
+        let d = one(a)?;
+        protected(c)?;
+        std::env::set_current_dir(d).map_err(|e| strerror(&e))?;
+        c.dir = std::env::current_dir()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| d.to_string());
         Ok(())
     }),
     opt!("dbfilename", true, |c| c.dbfilename.clone(), |c, a| {
-        c.dbfilename = one(a)?.to_string();
+        let f = one(a)?;
+        protected(c)?;
+        if f.contains('/') {
+            return Err("dbfilename can't be a path, just a filename".into());
+        }
+        c.dbfilename = f.to_string();
+        Ok(())
+    }),
+    opt!(
+        "enable-protected-configs",
+        false,
+        |c| c.enable_protected_configs.clone(),
+        |c, a| {
+            let v = one(a)?.to_ascii_lowercase();
+            if !["no", "yes", "local"].contains(&v.as_str()) {
+                return Err("argument(s) must be one of the following: no, yes, local".into());
+            }
+            c.enable_protected_configs = v;
+            Ok(())
+        }
+    ),
+    opt!("rdbcompression", true, |c| yes_no(c.rdbcompression), |c, a| {
+        c.rdbcompression = parse_bool(one(a)?)?;
+        Ok(())
+    }),
+    opt!("rdbchecksum", true, |c| yes_no(c.rdbchecksum), |c, a| {
+        c.rdbchecksum = parse_bool(one(a)?)?;
         Ok(())
     }),
     opt!("databases", false, |c| c.databases.to_string(), |c, a| {
@@ -329,12 +393,16 @@ pub static OPTIONS: &[OptionSpec] = &[
         }
     ),
     opt!("save", true, |c| c.save.clone(), |c, a| {
+        // `save ""` disables; otherwise `seconds changes` pairs (a later directive
+        // replaces the whole list).
         let joined = a.join(" ");
         let words: Vec<&str> = joined.split_whitespace().collect();
-        if !words.len().is_multiple_of(2) || words.iter().any(|w| w.parse::<u64>().is_err()) {
-            return Err("Invalid save parameters".into());
-        }
-        c.save = words.join(" ");
+        let points = crate::server::persist::parse_save(&words)?;
+        c.save = points
+            .iter()
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect::<Vec<_>>()
+            .join(" ");
         Ok(())
     }),
     opt!("appendonly", true, |c| yes_no(c.appendonly), |c, a| {

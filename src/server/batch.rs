@@ -71,6 +71,11 @@ impl Client {
         if spec.flags & flag::NO_AUTH == 0 && self.auth_required() {
             return Err(errors::NOAUTH.into());
         }
+        if spec.flags & flag::LOADING == 0
+            && self.shard.global.persist.loading.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return Err(errors::LOADING.into());
+        }
         Ok(spec)
     }
 
