@@ -7,8 +7,8 @@ use super::command_info::{help, subcommand};
 use super::flag::*;
 use super::{args, errors, CommandSpec, ExecCtx, KeyRange, Run};
 use crate::server::client::Client;
-use crate::server::{log, persist};
 use crate::server::Shutdown;
+use crate::server::{log, persist};
 use std::sync::atomic::Ordering;
 
 pub static COMMANDS: &[CommandSpec] = &[
@@ -50,7 +50,8 @@ type Fut<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
 /// shardis never does: NOW changes nothing and ABORT finds no shutdown in progress.
 fn shutdown(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
     Box::pin(async move {
-        let (mut nosave, mut save, mut force, mut abort, mut other) = (false, false, false, false, false);
+        let (mut nosave, mut save, mut force, mut abort, mut other) =
+            (false, false, false, false, false);
         for w in &a[1..] {
             if args::eq(w, "nosave") {
                 nosave = true;
@@ -81,7 +82,9 @@ fn shutdown(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                     log::warning("Error trying to save the DB. Exit anyway.");
                 } else {
                     log::warning("Error trying to save the DB, can't exit.");
-                    return c.reply().error("ERR Errors trying to SHUTDOWN. Check logs.");
+                    return c
+                        .reply()
+                        .error("ERR Errors trying to SHUTDOWN. Check logs.");
                 }
             }
         }

@@ -339,11 +339,16 @@ pub static OPTIONS: &[OptionSpec] = &[
             Ok(())
         }
     ),
-    opt!("rdbcompression", true, |c| yes_no(c.rdbcompression), |c, a| {
-        c.rdbcompression = parse_bool(one(a)?)?;
-        Ok(())
-    }),
-    opt!("rdbchecksum", true, |c| yes_no(c.rdbchecksum), |c, a| {
+    opt!(
+        "rdbcompression",
+        true,
+        |c| yes_no(c.rdbcompression),
+        |c, a| {
+            c.rdbcompression = parse_bool(one(a)?)?;
+            Ok(())
+        }
+    ),
+    opt!("rdbchecksum", false, |c| yes_no(c.rdbchecksum), |c, a| {
         c.rdbchecksum = parse_bool(one(a)?)?;
         Ok(())
     }),
@@ -395,9 +400,7 @@ pub static OPTIONS: &[OptionSpec] = &[
     opt!("save", true, |c| c.save.clone(), |c, a| {
         // `save ""` disables; otherwise `seconds changes` pairs (a later directive
         // replaces the whole list).
-        let joined = a.join(" ");
-        let words: Vec<&str> = joined.split_whitespace().collect();
-        let points = crate::server::persist::parse_save(&words)?;
+        let points = crate::server::persist::parse_save(&a.join(" "))?;
         c.save = points
             .iter()
             .map(|(s, n)| format!("{s} {n}"))

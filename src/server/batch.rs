@@ -72,7 +72,12 @@ impl Client {
             return Err(errors::NOAUTH.into());
         }
         if spec.flags & flag::LOADING == 0
-            && self.shard.global.persist.loading.load(std::sync::atomic::Ordering::Relaxed)
+            && self
+                .shard
+                .global
+                .persist
+                .loading
+                .load(std::sync::atomic::Ordering::Relaxed)
         {
             return Err(errors::LOADING.into());
         }

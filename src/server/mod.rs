@@ -416,7 +416,11 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
                 log::warning(&format!("Received {name} scheduling shutdown..."));
                 // SHUTDOWN saved already; a signal saves here when save points exist and
                 // stays up if that fails, as Redis does.
-                let save = global.config.lock().map(|c| !c.save.is_empty()).unwrap_or(false);
+                let save = global
+                    .config
+                    .lock()
+                    .map(|c| !c.save.is_empty())
+                    .unwrap_or(false);
                 if save && !persist::save_for_shutdown(&global.persist) {
                     log::warning("Error trying to save the DB, can't exit.");
                     log::warning(&format!(

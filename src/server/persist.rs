@@ -146,8 +146,14 @@ pub fn save_points(save: &str) -> Vec<(u64, u64)> {
     nums.chunks_exact(2).map(|p| (p[0], p[1])).collect()
 }
 
-/// Checks a `save` value as Redis does: pairs of non-negative integers, or empty.
-pub fn parse_save(words: &[&str]) -> Result<Vec<(u64, u64)>, String> {
+/// Checks a `save` value as Redis 7.0 does (`setConfigSaveOption`): empty disables,
+/// otherwise single-space separated pairs of non-negative integers (`strtoll`: a sign is
+/// allowed, nothing else).
+pub fn parse_save(value: &str) -> Result<Vec<(u64, u64)>, String> {
+    if value.is_empty() {
+        return Ok(Vec::new());
+    }
+    let words: Vec<&str> = value.split(' ').collect();
     if !words.len().is_multiple_of(2) {
         return Err("Invalid save parameters".into());
     }
@@ -553,7 +559,9 @@ pub async fn cron(shard: Rc<ShardCtx>) {
             || status.last_bgsave_ok.load(Ordering::Relaxed);
         for (secs, min_changes) in points {
             if changes >= min_changes && now.saturating_sub(lastsave) > secs && retry_ok {
-                log::notice(&format!("{min_changes} changes in {secs} seconds. Saving..."));
+                log::notice(&format!(
+                    "{min_changes} changes in {secs} seconds. Saving..."
+                ));
                 let _ = start_bgsave(&shard);
                 break;
             }
@@ -647,7 +655,12 @@ pub fn begin_startup_load(status: &Status, path: &Path) -> bool {
 
 /// Start-up, on the main thread once the shards serve: loads the file, hands each shard
 /// its keys and waits until they are in. `Err(())`: the server must not start (logged).
-pub fn startup_load(status: &Status, path: &Path, limits: &EncodingLimits, databases: usize) -> Result<(), ()> {
+pub fn startup_load(
+    status: &Status,
+    path: &Path,
+    limits: &EncodingLimits,
+    databases: usize,
+) -> Result<(), ()> {
     let started = Instant::now();
     let nshards = status.dirty.len();
     let decoded = match read_and_decode(path, limits, databases, nshards) {
@@ -740,7 +753,12 @@ pub async fn debug_reload(shard: &Rc<ShardCtx>) -> Result<(), String> {
     let spawned = std::thread::Builder::new()
         .name("rdb-reader".into())
         .spawn(move || {
-            let _ = tx.send(read_and_decode(&dir.join(name), &limits, databases, nshards));
+            let _ = tx.send(read_and_decode(
+                &dir.join(name),
+                &limits,
+                databases,
+                nshards,
+            ));
         });
     let decoded = match spawned {
         Ok(_) => recv_cross(&rx).await,
@@ -778,9 +796,10 @@ mod tests {
 
     #[test]
     fn save_parameters_as_redis() {
-        assert_eq!(parse_save(&[]), Ok(vec![]));
-        assert_eq!(parse_save(&["1", "2", "3", "4"]), Ok(vec![(1, 2), (3, 4)]));
-        for bad in [&["1"][..], &["a", "b"], &["-1", "5"], &["1", "x"]] {
+        assert_eq!(parse_save(""), Ok(vec![]));
+        assert_eq!(parse_save("1 2 3 4"), Ok(vec![(1, 2), (3, 4)]));
+        assert_eq!(parse_save("05 +6"), Ok(vec![(5, 6)]));
+        for bad in ["1", "a b", "-1 5", "1 x", " 5  6 ", "5 -1"] {
             assert_eq!(parse_save(bad), Err("Invalid save parameters".into()));
         }
         assert_eq!(save_points("3600 1 300 100"), vec![(3600, 1), (300, 100)]);
@@ -803,7 +822,9 @@ mod tests {
         drop(tx);
         assert!(write_file(&dir, "d.rdb", &rx).is_err());
         assert_eq!(std::fs::read(dir.join("d.rdb")).unwrap(), data);
-        assert!(!dir.join(format!("temp-{}.rdb", std::process::id())).exists());
+        assert!(!dir
+            .join(format!("temp-{}.rdb", std::process::id()))
+            .exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
