@@ -307,16 +307,24 @@ pub static OPTIONS: &[OptionSpec] = &[
             Ok(())
         }
     ),
-    opt!("dir", true, |c| c.dir.clone(), |c, a| {
-        // As Redis: the process changes directory, and the option is the new cwd.
-        let d = one(a)?;
-        protected(c)?;
-        std::env::set_current_dir(d).map_err(|e| strerror(&e))?;
-        c.dir = std::env::current_dir()
+    opt!(
+        "dir",
+        true,
+        // As Redis's getter: the working directory itself.
+        |c| std::env::current_dir()
             .map(|p| p.display().to_string())
-            .unwrap_or_else(|_| d.to_string());
-        Ok(())
-    }),
+            .unwrap_or_else(|_| c.dir.clone()),
+        |c, a| {
+            // As Redis: the process changes directory, and the option is the new cwd.
+            let d = one(a)?;
+            protected(c)?;
+            std::env::set_current_dir(d).map_err(|e| strerror(&e))?;
+            c.dir = std::env::current_dir()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| d.to_string());
+            Ok(())
+        }
+    ),
     opt!("dbfilename", true, |c| c.dbfilename.clone(), |c, a| {
         let f = one(a)?;
         protected(c)?;

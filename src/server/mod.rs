@@ -406,7 +406,7 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
         }
     }
     log::notice("Server initialized");
-    if persist::startup_load(&global.persist, &dump_path, &limits, databases).is_err() {
+    if !persist::startup_load(&global.persist, &dump_path, &limits, databases) {
         return 1;
     }
     log::notice("Ready to accept connections");

@@ -654,24 +654,24 @@ pub fn begin_startup_load(status: &Status, path: &Path) -> bool {
 }
 
 /// Start-up, on the main thread once the shards serve: loads the file, hands each shard
-/// its keys and waits until they are in. `Err(())`: the server must not start (logged).
+/// its keys and waits until they are in. `false`: the server must not start (logged).
 pub fn startup_load(
     status: &Status,
     path: &Path,
     limits: &EncodingLimits,
     databases: usize,
-) -> Result<(), ()> {
+) -> bool {
     let started = Instant::now();
     let nshards = status.dirty.len();
     let decoded = match read_and_decode(path, limits, databases, nshards) {
         Ok(d) => d,
         Err(LoadError::Missing) => {
             status.loading.store(false, Ordering::Release);
-            return Ok(());
+            return true;
         }
         Err(LoadError::Io(e)) => {
             log::warning(&format!("Fatal error loading the DB: {e}. Exiting."));
-            return Err(());
+            return false;
         }
         Err(LoadError::Rdb(e)) => {
             log::warning(&format!(
@@ -679,7 +679,7 @@ pub fn startup_load(
                 e.offset()
             ));
             log::warning("Terminating server after rdb file reading failure.");
-            return Err(());
+            return false;
         }
     };
     if let Some(v) = &decoded.redis_ver {
@@ -707,7 +707,7 @@ pub fn startup_load(
         started.elapsed().as_secs_f64()
     ));
     status.loading.store(false, Ordering::Release);
-    Ok(())
+    true
 }
 
 /// A shard's part of the start-up load: waits for its keys, inserts them in chunks
