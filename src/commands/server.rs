@@ -75,9 +75,11 @@ fn shutdown(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
         }
         log::warning("User requested shutdown...");
         let points = !c.shard.config().save.is_empty();
-        if (points && !nosave) || save {
+        // Never while loading: that would overwrite the file with part of it.
+        let loading = c.shard.global.persist.loading.load(Ordering::Acquire);
+        if ((points && !nosave) || save) && !loading {
             log::notice("Saving the final RDB snapshot before exiting.");
-            if persist::save(&c.shard).await.is_err() {
+            if persist::save_final(&c.shard).await.is_err() {
                 if force {
                     log::warning("Error trying to save the DB. Exit anyway.");
                 } else {

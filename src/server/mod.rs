@@ -420,7 +420,8 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
                     .config
                     .lock()
                     .map(|c| !c.save.is_empty())
-                    .unwrap_or(false);
+                    .unwrap_or(false)
+                    && !global.persist.loading.load(Ordering::Acquire);
                 if save && !persist::save_for_shutdown(&global.persist) {
                     log::warning("Error trying to save the DB, can't exit.");
                     log::warning(&format!(

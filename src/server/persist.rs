@@ -473,6 +473,27 @@ pub async fn save(shard: &Rc<ShardCtx>) -> Result<(), Option<String>> {
     r.map_err(Some)
 }
 
+/// The final save of a shutdown: a running background save is waited for (Redis kills
+/// its child and saves anew; here the task cannot be killed, and its file is replaced by
+/// this one), then a foreground save.
+pub async fn save_final(shard: &Rc<ShardCtx>) -> Result<(), String> {
+    loop {
+        while shard
+            .global
+            .persist
+            .bgsave_in_progress
+            .load(Ordering::Acquire)
+        {
+            glommio::timer::sleep(Duration::from_millis(1)).await;
+        }
+        match save(shard).await {
+            Err(None) => continue,
+            Err(Some(e)) => return Err(e),
+            Ok(()) => return Ok(()),
+        }
+    }
+}
+
 /// Why BGSAVE did not start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BgsaveRefused {
@@ -536,10 +557,7 @@ pub async fn cron(shard: Rc<ShardCtx>) {
         let asked = status.shutdown_save.lock().map(|mut s| s.take());
         if let Ok(Some(reply)) = asked {
             log::notice("Saving the final RDB snapshot before exiting.");
-            while status.saving.load(Ordering::Acquire) {
-                glommio::timer::sleep(Duration::from_millis(1)).await;
-            }
-            let ok = save(&shard).await.is_ok();
+            let ok = save_final(&shard).await.is_ok();
             let _ = reply.send(ok);
             continue;
         }

@@ -434,3 +434,47 @@ fn replies_and_metadata_as_redis() {
         d.check(&["DISCARD"]);
     }
 }
+
+#[test]
+fn clients_while_loading_get_loading_errors() {
+    let dir = scratch("loading");
+    let ours = Server::shardis_in(&dir, 2, &[]);
+    let mut o = ours.conn();
+    assert_eq!(o.cmd(&["DEBUG", "POPULATE", "200000"]), ok());
+    assert_eq!(o.cmd(&["SAVE"]), ok());
+    drop(ours);
+    let port = crate::support::free_port();
+    let mut child = Server::shardis_command(port, &dir, 2, &["--logfile", "load.log"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("listening", Duration::from_secs(30), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    // Whether the load is still running when we ask depends on timing: either reply is
+    // right, and a refused command names the reason as Redis does.
+    let mut c = crate::support::Conn::connect(port);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match c.cmd(&["GET", "key:7"]) {
+            Value::Error(e) => {
+                assert_eq!(e, "LOADING Redis is loading the dataset in memory");
+                // INFO is allowed while loading.
+                assert!(c.cmd(&["INFO", "persistence"]).as_str().contains("loading:"));
+            }
+            Value::Bulk(v) => {
+                assert_eq!(v, b"value:7");
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(Instant::now() < deadline, "still loading");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert_eq!(c.cmd(&["DBSIZE"]).as_int(), 200000);
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
