@@ -462,7 +462,10 @@ fn clients_while_loading_get_loading_errors() {
             Value::Error(e) => {
                 assert_eq!(e, "LOADING Redis is loading the dataset in memory");
                 // INFO is allowed while loading.
-                assert!(c.cmd(&["INFO", "persistence"]).as_str().contains("loading:"));
+                assert!(c
+                    .cmd(&["INFO", "persistence"])
+                    .as_str()
+                    .contains("loading:"));
             }
             Value::Bulk(v) => {
                 assert_eq!(v, b"value:7");

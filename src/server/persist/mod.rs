@@ -28,30 +28,29 @@
 //!   answer `-LOADING` to commands without the `loading` flag, as Redis does; each shard
 //!   then inserts its own keys (dropped when already expired, as a master does).
 //! - Changes since the last save: a per-shard counter (own cache line, one writer), bumped
-//!   by `ShardCtx::exec_only` for each WRITE command that did not reply an error.
+//!   once per WRITE command that did not reply an error: by `ShardCtx::exec_only` for
+//!   shard commands (each shard's part of a split MSET counts once), by the batch
+//!   dispatcher for coordinator commands (FLUSHALL, cross-shard RENAME...). Redis counts
+//!   keys changed instead; save points only compare it with thresholds.
+//!
+//! Files: this one (status, saving, BGSAVE, save points), [`writer`] (the file thread),
+//! [`load`] (start-up load, DEBUG RELOAD).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::log;
 use super::shard::{unix_ms, ShardCtx};
-use super::slot::key_shard;
 use super::txn::{self, LockSet};
 use crate::rdb::load::LoadedKey;
 use crate::rdb::writer::{Aux, RdbWriter, WriteOptions};
-use crate::rdb::RdbError;
-use crate::storage::value::EncodingLimits;
 
-/// Fragments the writer thread's channel holds before the coordinator waits.
-const WRITER_QUEUE: usize = 16;
 /// serverCron's `CONFIG_BGSAVE_RETRY_DELAY`: after a failed background save, save points
 /// wait this long before trying again.
 const BGSAVE_RETRY_DELAY_SECS: u64 = 5;
-/// Keys a shard inserts between yields while loading.
-const LOAD_CHUNK: usize = 1024;
 
 /// A counter alone on its cache line (written by one shard, summed by readers).
 #[repr(align(64))]
@@ -167,154 +166,13 @@ pub fn parse_save(value: &str) -> Result<Vec<(u64, u64)>, String> {
     Ok(out)
 }
 
-// ---------------------------------------------------------------------------------------
-// The writer thread.
+mod load;
+mod writer;
 
-enum Chunk {
-    Data(Vec<u8>),
-    Finish { checksum: bool },
-}
-
-/// A file being written by its own thread.
-pub struct FileWriter {
-    tx: crossbeam_channel::Sender<Chunk>,
-    done: crossbeam_channel::Receiver<Result<(), String>>,
-}
-
-impl FileWriter {
-    /// Starts a thread writing `dir/temp-<pid>.rdb`, renamed to `dir/filename` at the end.
-    pub fn start(dir: PathBuf, filename: String) -> Result<FileWriter, String> {
-        let (tx, rx) = crossbeam_channel::bounded::<Chunk>(WRITER_QUEUE);
-        let (done_tx, done) = crossbeam_channel::bounded(1);
-        std::thread::Builder::new()
-            .name("rdb-writer".into())
-            .spawn(move || {
-                let r = write_file(&dir, &filename, &rx);
-                let _ = done_tx.send(r);
-            })
-            .map_err(|e| format!("Can't start the RDB writer thread: {e}"))?;
-        Ok(FileWriter { tx, done })
-    }
-
-    /// Queues bytes, waiting (with a timer, never blocking the executor) while the queue
-    /// is full. Fails when the writer gave up (its error comes from [`FileWriter::finish`]).
-    pub async fn send(&self, data: Vec<u8>) -> Result<(), ()> {
-        let mut chunk = Chunk::Data(data);
-        loop {
-            match self.tx.try_send(chunk) {
-                Ok(()) => return Ok(()),
-                Err(crossbeam_channel::TrySendError::Full(c)) => {
-                    chunk = c;
-                    glommio::timer::sleep(Duration::from_micros(500)).await;
-                }
-                Err(crossbeam_channel::TrySendError::Disconnected(_)) => return Err(()),
-            }
-        }
-    }
-
-    /// Ends the file (EOF, checksum), and waits for it to be durable under its name.
-    pub async fn finish(self, checksum: bool) -> Result<(), String> {
-        let _ = self.send_finish(checksum).await;
-        drop(self.tx);
-        recv_cross(&self.done)
-            .await
-            .unwrap_or_else(|| Err("the RDB writer thread died".into()))
-    }
-
-    async fn send_finish(&self, checksum: bool) -> Result<(), ()> {
-        let mut chunk = Chunk::Finish { checksum };
-        loop {
-            match self.tx.try_send(chunk) {
-                Ok(()) => return Ok(()),
-                Err(crossbeam_channel::TrySendError::Full(c)) => {
-                    chunk = c;
-                    glommio::timer::sleep(Duration::from_micros(500)).await;
-                }
-                Err(_) => return Err(()),
-            }
-        }
-    }
-
-    /// Gives up: the writer removes its temporary file.
-    pub async fn abort(self) {
-        drop(self.tx);
-        let _ = recv_cross(&self.done).await;
-    }
-}
-
-/// Waits for a message from another thread, polling with a short timer.
-async fn recv_cross<T>(rx: &crossbeam_channel::Receiver<T>) -> Option<T> {
-    loop {
-        match rx.try_recv() {
-            Ok(v) => return Some(v),
-            Err(crossbeam_channel::TryRecvError::Disconnected) => return None,
-            Err(crossbeam_channel::TryRecvError::Empty) => {
-                glommio::timer::sleep(Duration::from_millis(1)).await
-            }
-        }
-    }
-}
-
-/// The writer thread's body: the temp file, then the rename; the temp file is removed
-/// on any failure or when the sender gives up.
-fn write_file(
-    dir: &Path,
-    filename: &str,
-    rx: &crossbeam_channel::Receiver<Chunk>,
-) -> Result<(), String> {
-    use std::io::Write;
-    let tmp_name = format!("temp-{}.rdb", std::process::id());
-    let tmp = dir.join(&tmp_name);
-    let file = std::fs::File::create(&tmp).map_err(|e| {
-        format!(
-            "Failed opening the temp RDB file {tmp_name} (in server root dir {}) for saving: {e}",
-            dir.display()
-        )
-    })?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-    let mut crc = crate::rdb::crc64_digest();
-    let written = (|| -> Result<bool, std::io::Error> {
-        while let Ok(chunk) = rx.recv() {
-            match chunk {
-                Chunk::Data(d) => {
-                    crc.update(&d);
-                    out.write_all(&d)?;
-                }
-                Chunk::Finish { checksum } => {
-                    out.write_all(&[crate::rdb::opcodes::EOF])?;
-                    crc.update(&[crate::rdb::opcodes::EOF]);
-                    let sum = if checksum { crc.finalize() } else { 0 };
-                    out.write_all(&sum.to_le_bytes())?;
-                    out.flush()?;
-                    out.get_ref().sync_all()?;
-                    return Ok(true);
-                }
-            }
-        }
-        Ok(false)
-    })();
-    let fail = |msg: String| {
-        let _ = std::fs::remove_file(&tmp);
-        Err(msg)
-    };
-    match written {
-        Ok(true) => {}
-        Ok(false) => return fail("the save was abandoned".into()),
-        Err(e) => return fail(format!("Write error saving DB on disk: {e}")),
-    }
-    let target = dir.join(filename);
-    if let Err(e) = std::fs::rename(&tmp, &target) {
-        return fail(format!(
-            "Error moving temp DB file {tmp_name} on the final destination {filename} (in server root dir {}): {e}",
-            dir.display()
-        ));
-    }
-    // The rename is durable only once the directory is.
-    if let Err(e) = std::fs::File::open(dir).and_then(|d| d.sync_all()) {
-        return Err(format!("Failed to fsync directory {}: {e}", dir.display()));
-    }
-    Ok(())
-}
+pub use load::{
+    begin_startup_load, debug_reload, load_task, read_and_decode, startup_load, Decoded, LoadError,
+};
+pub use writer::FileWriter;
 
 // ---------------------------------------------------------------------------------------
 // Saving.
@@ -415,8 +273,7 @@ fn target(shard: &ShardCtx) -> (PathBuf, String) {
     (dir, name)
 }
 
-/// Takes the one-save-at-a-time flag, waiting for a running foreground save; fails when
-/// a background save runs (`background`: the caller is one and already set its flag).
+/// Takes the one-save-at-a-time flag, waiting while another save holds it.
 async fn take_saving(status: &Status) {
     while status
         .saving
@@ -597,217 +454,6 @@ pub fn save_for_shutdown(status: &Status) -> bool {
     rx.recv().unwrap_or(false)
 }
 
-// ---------------------------------------------------------------------------------------
-// Loading.
-
-/// Why a file could not be loaded.
-#[derive(Debug)]
-pub enum LoadError {
-    /// No file: start empty.
-    Missing,
-    Io(String),
-    Rdb(RdbError),
-}
-
-/// A decoded file, split by owner shard, expired keys already dropped.
-pub struct Decoded {
-    pub by_shard: Vec<Vec<LoadedKey>>,
-    pub loaded: u64,
-    pub expired: u64,
-    pub redis_ver: Option<String>,
-}
-
-/// Reads and decodes `path` (a blocking call: the main thread or a helper thread).
-pub fn read_and_decode(
-    path: &Path,
-    limits: &EncodingLimits,
-    databases: usize,
-    nshards: usize,
-) -> Result<Decoded, LoadError> {
-    let data = match std::fs::read(path) {
-        Ok(d) => d,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(LoadError::Missing),
-        Err(e) => return Err(LoadError::Io(e.to_string())),
-    };
-    let file = crate::rdb::load::load(&data, limits, databases).map_err(LoadError::Rdb)?;
-    let redis_ver = file
-        .aux(b"redis-ver")
-        .map(|v| String::from_utf8_lossy(v).into_owned());
-    let now = unix_ms();
-    let mut by_shard: Vec<Vec<LoadedKey>> = (0..nshards).map(|_| Vec::new()).collect();
-    let (mut loaded, mut expired) = (0, 0);
-    for k in file.keys {
-        // A master drops what expired while the file sat on disk (Redis: `iAmMaster()`).
-        if k.expire_at_ms.is_some_and(|at| at < now) {
-            expired += 1;
-            continue;
-        }
-        loaded += 1;
-        by_shard[key_shard(&k.key, nshards)].push(k);
-    }
-    Ok(Decoded {
-        by_shard,
-        loaded,
-        expired,
-        redis_ver,
-    })
-}
-
-/// Inserts loaded keys into this shard's keyspace.
-fn install(s: &ShardCtx, keys: impl Iterator<Item = LoadedKey>) {
-    let mut ks = s.keyspace.borrow_mut();
-    for k in keys {
-        if let Some(db) = ks.dbs.get_mut(k.db) {
-            db.insert(k.value.into_entry(&k.key, k.expire_at_ms));
-        }
-    }
-}
-
-/// Start-up, before the shards start: whether a file will be loaded (commands get
-/// `-LOADING` until it is).
-pub fn begin_startup_load(status: &Status, path: &Path) -> bool {
-    let exists = path.exists();
-    status.loading.store(exists, Ordering::Release);
-    exists
-}
-
-/// Start-up, on the main thread once the shards serve: loads the file, hands each shard
-/// its keys and waits until they are in. `false`: the server must not start (logged).
-pub fn startup_load(
-    status: &Status,
-    path: &Path,
-    limits: &EncodingLimits,
-    databases: usize,
-) -> bool {
-    let started = Instant::now();
-    let nshards = status.dirty.len();
-    let decoded = match read_and_decode(path, limits, databases, nshards) {
-        Ok(d) => d,
-        Err(LoadError::Missing) => {
-            status.loading.store(false, Ordering::Release);
-            return true;
-        }
-        Err(LoadError::Io(e)) => {
-            log::warning(&format!("Fatal error loading the DB: {e}. Exiting."));
-            return false;
-        }
-        Err(LoadError::Rdb(e)) => {
-            log::warning(&format!(
-                "Internal error in RDB reading offset {} -> {e}",
-                e.offset()
-            ));
-            log::warning("Terminating server after rdb file reading failure.");
-            return false;
-        }
-    };
-    if let Some(v) = &decoded.redis_ver {
-        log::notice(&format!("Loading RDB produced by version {v}"));
-    }
-    status
-        .load_keys_loaded
-        .store(decoded.loaded, Ordering::Relaxed);
-    status
-        .load_keys_expired
-        .store(decoded.expired, Ordering::Relaxed);
-    status.loading_shards.store(nshards, Ordering::Release);
-    if let Ok(mut p) = status.pending_load.lock() {
-        *p = decoded.by_shard.into_iter().map(Some).collect();
-    }
-    while status.loading_shards.load(Ordering::Acquire) > 0 {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    log::notice(&format!(
-        "Done loading RDB, keys loaded: {}, keys expired: {}.",
-        decoded.loaded, decoded.expired
-    ));
-    log::notice(&format!(
-        "DB loaded from disk: {:.3} seconds",
-        started.elapsed().as_secs_f64()
-    ));
-    status.loading.store(false, Ordering::Release);
-    true
-}
-
-/// A shard's part of the start-up load: waits for its keys, inserts them in chunks
-/// (serving its other work between chunks), then reports done.
-pub async fn load_task(shard: Rc<ShardCtx>) {
-    let status = &shard.global.persist;
-    let keys = loop {
-        if !status.loading.load(Ordering::Acquire) {
-            return;
-        }
-        let mine = status
-            .pending_load
-            .lock()
-            .ok()
-            .and_then(|mut p| p.get_mut(shard.id).and_then(Option::take));
-        if let Some(keys) = mine {
-            break keys;
-        }
-        glommio::timer::sleep(Duration::from_millis(1)).await;
-    };
-    let mut keys = keys.into_iter().peekable();
-    while keys.peek().is_some() {
-        install(&shard, keys.by_ref().take(LOAD_CHUNK));
-        glommio::executor().yield_task_queue_now().await;
-    }
-    status.loading_shards.fetch_sub(1, Ordering::AcqRel);
-}
-
-/// DEBUG RELOAD: save, then empty every database and load the file back, all under the
-/// whole-keyspace locks so no command sees the gap. `Err`: the reply.
-pub async fn debug_reload(shard: &Rc<ShardCtx>) -> Result<(), String> {
-    match save(shard).await {
-        Ok(()) => {}
-        Err(None) => return Err("ERR Background save already in progress".into()),
-        Err(Some(_)) => return Err("ERR Error trying to save the DB".into()),
-    }
-    let databases = shard.config().databases;
-    let limits = shard.config().encoding;
-    let held = txn::acquire(shard, whole_keyspace(shard.nshards, databases)).await;
-    let (dir, name) = target(shard);
-    let nshards = shard.nshards;
-    let (tx, rx) = crossbeam_channel::bounded(1);
-    let spawned = std::thread::Builder::new()
-        .name("rdb-reader".into())
-        .spawn(move || {
-            let _ = tx.send(read_and_decode(
-                &dir.join(name),
-                &limits,
-                databases,
-                nshards,
-            ));
-        });
-    let decoded = match spawned {
-        Ok(_) => recv_cross(&rx).await,
-        Err(_) => None,
-    };
-    let r = match decoded {
-        Some(Ok(d)) => {
-            for (s, keys) in d.by_shard.into_iter().enumerate() {
-                shard
-                    .run_on(s, move |s: &ShardCtx| {
-                        let hasher = s.keyspace.borrow().hasher();
-                        for db in s.keyspace.borrow_mut().dbs.iter_mut() {
-                            db.clear(hasher.clone());
-                        }
-                        install(s, keys.into_iter());
-                    })
-                    .await;
-            }
-            log::notice("DB reloaded by DEBUG RELOAD");
-            Ok(())
-        }
-        Some(Err(e)) => {
-            log::warning(&format!("DEBUG RELOAD: {e:?}"));
-            Err("ERR Error trying to load the RDB dump, check server logs.".into())
-        }
-        None => Err("ERR Error trying to load the RDB dump, check server logs.".into()),
-    };
-    txn::release(shard, held).await;
-    r
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -822,27 +468,5 @@ mod tests {
         }
         assert_eq!(save_points("3600 1 300 100"), vec![(3600, 1), (300, 100)]);
         assert_eq!(save_points(""), vec![]);
-    }
-
-    #[test]
-    fn writer_renames_and_failure_keeps_the_old_file() {
-        let dir = std::env::temp_dir().join(format!("shardis-persist-unit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let (tx, rx) = crossbeam_channel::bounded(4);
-        tx.send(Chunk::Data(b"REDIS0010".to_vec())).unwrap();
-        tx.send(Chunk::Finish { checksum: true }).unwrap();
-        assert_eq!(write_file(&dir, "d.rdb", &rx), Ok(()));
-        let data = std::fs::read(dir.join("d.rdb")).unwrap();
-        assert!(crate::rdb::load::load(&data, &EncodingLimits::default(), 16).is_ok());
-        // An abandoned write leaves the old file and no temp file.
-        let (tx, rx) = crossbeam_channel::bounded(4);
-        tx.send(Chunk::Data(b"garbage".to_vec())).unwrap();
-        drop(tx);
-        assert!(write_file(&dir, "d.rdb", &rx).is_err());
-        assert_eq!(std::fs::read(dir.join("d.rdb")).unwrap(), data);
-        assert!(!dir
-            .join(format!("temp-{}.rdb", std::process::id()))
-            .exists());
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
