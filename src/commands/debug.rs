@@ -211,6 +211,11 @@ fn debug(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                 }
             }
             (b"digest", 2) => digest(c).await,
+            // Inside EXEC the transaction may hold key locks the reload's whole-keyspace
+            // locks would wait for: refused rather than deadlocked.
+            (b"reload", 2) if c.multi.executing() => c
+                .reply()
+                .error("ERR DEBUG RELOAD inside MULTI is not supported"),
             (b"reload", 2) => match crate::server::persist::debug_reload(&c.shard).await {
                 Ok(()) => c.reply().ok(),
                 Err(e) => c.reply().error(&e),

@@ -1,6 +1,8 @@
 //! SAVE and BGSAVE (the file handling and the save machinery: `server::persist`;
 //! LASTSAVE and SHUTDOWN live in `server.rs`, DEBUG RELOAD in `debug.rs`).
 
+use std::sync::atomic::Ordering;
+
 use bytes::Bytes;
 
 use super::command_docs::Doc;
@@ -42,13 +44,19 @@ fn save(c: &mut Client, _a: Vec<Bytes>) -> Fut<'_> {
 }
 
 /// BGSAVE [SCHEDULE] (`bgsaveCommand`). With no other kind of child process in shardis,
-/// SCHEDULE only matters when a save runs, and Redis answers that case with the error too.
+/// SCHEDULE changes nothing: while a save runs Redis answers with the error too.
 fn bgsave(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
     Box::pin(async move {
         match a.len() {
             1 => {}
             2 if args::eq(&a[1], "schedule") => {}
             _ => return c.reply().error(errors::SYNTAX),
+        }
+        let status = &c.shard.global.persist;
+        if c.multi.executing() && !status.bgsave_in_progress.load(Ordering::Acquire) {
+            // Inside EXEC Redis only schedules it (`server.in_exec`); the cron starts it.
+            status.bgsave_scheduled.store(true, Ordering::Release);
+            return c.reply().simple("Background saving scheduled");
         }
         match persist::start_bgsave(&c.shard) {
             Ok(()) => c.reply().simple("Background saving started"),

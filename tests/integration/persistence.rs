@@ -432,6 +432,9 @@ fn replies_and_metadata_as_redis() {
         d.check(&["MULTI"]);
         d.check(&["SAVE"]);
         d.check(&["DISCARD"]);
+        d.check(&["MULTI"]);
+        d.check(&["BGSAVE"]);
+        d.check(&["EXEC"]);
     }
 }
 
