@@ -484,3 +484,36 @@ fn clients_while_loading_get_loading_errors() {
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn dir_and_dbfilename_with_protected_configs() {
+    let dir = scratch("protected");
+    let other = scratch("protected-other");
+    let ours = Server::shardis_in(&dir, 2, &["--enable-protected-configs", "yes"]);
+    let mut o = ours.conn();
+    assert_eq!(
+        o.cmd(&["CONFIG", "SET", "dbfilename", "a/b.rdb"]),
+        Value::Error("ERR CONFIG SET failed (possibly related to argument 'dbfilename') - dbfilename can't be a path, just a filename".into())
+    );
+    assert_eq!(
+        o.cmd(&["CONFIG", "SET", "dir", "/nonexistent-shardis-dir"]),
+        Value::Error("ERR CONFIG SET failed (possibly related to argument 'dir') - No such file or directory".into())
+    );
+    let canonical = std::fs::canonicalize(&other).unwrap();
+    assert_eq!(
+        o.cmd(&["CONFIG", "SET", "dir", other.to_str().unwrap()]),
+        ok()
+    );
+    assert_eq!(
+        o.cmd(&["CONFIG", "GET", "dir"]).items()[1].as_str(),
+        canonical.to_str().unwrap()
+    );
+    assert_eq!(o.cmd(&["CONFIG", "SET", "dbfilename", "moved.rdb"]), ok());
+    o.cmd(&["SET", "k", "v"]);
+    assert_eq!(o.cmd(&["SAVE"]), ok());
+    check_rdb(&other.join("moved.rdb"));
+    assert!(!dir.join("moved.rdb").exists());
+    drop(ours);
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&other);
+}
