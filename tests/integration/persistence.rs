@@ -205,6 +205,16 @@ fn debug_reload_keeps_the_dataset() {
         assert_eq!(digest(&mut o), want);
         assert_eq!(encodings(&mut o), before);
         assert_eq!(o.cmd(&["DBSIZE"]).as_int(), 63);
+        // NOSAVE loads the file as it is: later changes are gone.
+        assert_eq!(o.cmd(&["SET", "s:int", "changed"]), ok());
+        assert_eq!(o.cmd(&["DEBUG", "RELOAD", "NOSAVE"]), ok());
+        assert_eq!(digest(&mut o), want);
+        assert_eq!(
+            o.cmd(&["DEBUG", "RELOAD", "bogus"]),
+            Value::Error(
+                "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.".into()
+            )
+        );
     }
 }
 

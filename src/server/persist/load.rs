@@ -173,13 +173,24 @@ pub async fn load_task(shard: Rc<ShardCtx>) {
     status.loading_shards.fetch_sub(1, Ordering::AcqRel);
 }
 
+/// DEBUG RELOAD's options (`debugCommand`): NOSAVE loads the file as it is, NOFLUSH keeps
+/// the current keys (a loaded key replaces an existing one; Redis allows that only with
+/// MERGE and stops on a duplicate otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReloadOptions {
+    pub save: bool,
+    pub flush: bool,
+}
+
 /// DEBUG RELOAD: save, then empty every database and load the file back, all under the
 /// whole-keyspace locks so no command sees the gap. `Err`: the reply.
-pub async fn debug_reload(shard: &Rc<ShardCtx>) -> Result<(), String> {
-    match save(shard).await {
-        Ok(()) => {}
-        Err(None) => return Err("ERR Background save already in progress".into()),
-        Err(Some(_)) => return Err("ERR Error trying to save the DB".into()),
+pub async fn debug_reload(shard: &Rc<ShardCtx>, opts: ReloadOptions) -> Result<(), String> {
+    if opts.save {
+        match save(shard).await {
+            Ok(()) => {}
+            Err(None) => return Err("ERR Background save already in progress".into()),
+            Err(Some(_)) => return Err("ERR".into()),
+        }
     }
     let databases = shard.config().databases;
     let limits = shard.config().encoding;
@@ -206,9 +217,11 @@ pub async fn debug_reload(shard: &Rc<ShardCtx>) -> Result<(), String> {
             for (s, keys) in d.by_shard.into_iter().enumerate() {
                 shard
                     .run_on(s, move |s: &ShardCtx| {
-                        let hasher = s.keyspace.borrow().hasher();
-                        for db in s.keyspace.borrow_mut().dbs.iter_mut() {
-                            db.clear(hasher.clone());
+                        if opts.flush {
+                            let hasher = s.keyspace.borrow().hasher();
+                            for db in s.keyspace.borrow_mut().dbs.iter_mut() {
+                                db.clear(hasher.clone());
+                            }
                         }
                         install(s, keys.into_iter());
                     })
@@ -219,9 +232,9 @@ pub async fn debug_reload(shard: &Rc<ShardCtx>) -> Result<(), String> {
         }
         Some(Err(e)) => {
             log::warning(&format!("DEBUG RELOAD: {e:?}"));
-            Err("ERR Error trying to load the RDB dump, check server logs.".into())
+            Err("ERR Error trying to load the RDB dump".into())
         }
-        None => Err("ERR Error trying to load the RDB dump, check server logs.".into()),
+        None => Err("ERR Error trying to load the RDB dump".into()),
     };
     txn::release(shard, held).await;
     r
