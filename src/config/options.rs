@@ -80,6 +80,9 @@ pub struct Config {
     /// Set once the server runs: CONFIG SET, not start-up, is applying options (protected
     /// options are refused then).
     pub running: bool,
+    /// A `save` directive was applied at start-up: later ones append (redis.conf's
+    /// several `save` lines), the first replaces the default.
+    pub save_loaded: bool,
 }
 
 impl Default for Config {
@@ -117,6 +120,7 @@ impl Default for Config {
             rdbchecksum: true,
             enable_protected_configs: "no".into(),
             running: false,
+            save_loaded: false,
             latency_tracking: true,
             latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
             latency_monitor_threshold: 0,
@@ -406,9 +410,16 @@ pub static OPTIONS: &[OptionSpec] = &[
         }
     ),
     opt!("save", true, |c| c.save.clone(), |c, a| {
-        // `save ""` disables; otherwise `seconds changes` pairs (a later directive
-        // replaces the whole list).
-        let points = crate::server::persist::parse_save(&a.join(" "))?;
+        // `save ""` disables; otherwise `seconds changes` pairs. CONFIG SET replaces the
+        // list; at start-up the first directive replaces the default and later ones add.
+        let mut points = crate::server::persist::parse_save(&a.join(" "))?;
+        if !c.running && c.save_loaded && !(a.len() == 1 && a[0].is_empty()) {
+            // Start-up: each further `save` line adds its points (`save ""` clears).
+            let mut all = crate::server::persist::save_points(&c.save);
+            all.append(&mut points);
+            points = all;
+        }
+        c.save_loaded |= !c.running;
         c.save = points
             .iter()
             .map(|(s, n)| format!("{s} {n}"))
@@ -616,6 +627,23 @@ mod tests {
         assert_eq!(parse_memory("1k"), Ok(1000));
         assert_eq!(parse_memory("42"), Ok(42));
         assert!(parse_memory("1xb").is_err());
+    }
+
+    #[test]
+    fn save_lines_accumulate_at_start_up_only() {
+        let save = find("save").unwrap();
+        let set = |c: &mut Config, v: &str| (save.set)(c, &[v.to_string()]);
+        let mut c = Config::default();
+        set(&mut c, "900 1").unwrap();
+        set(&mut c, "300 10").unwrap();
+        assert_eq!(c.save, "900 1 300 10");
+        set(&mut c, "").unwrap();
+        set(&mut c, "1 1").unwrap();
+        assert_eq!(c.save, "1 1");
+        c.running = true;
+        set(&mut c, "5 6").unwrap();
+        assert_eq!(c.save, "5 6");
+        assert_eq!(set(&mut c, "5"), Err("Invalid save parameters".into()));
     }
 
     #[test]
