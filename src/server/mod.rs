@@ -406,8 +406,25 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
         }
     }
     log::notice("Server initialized");
-    if !persist::startup_load(&global.persist, &dump_path, &limits, databases) {
-        return 1;
+    match persist::startup_load(
+        &global.persist,
+        &dump_path,
+        &limits,
+        databases,
+        &shutdown_rx,
+    ) {
+        persist::LoadOutcome::Loaded => {}
+        persist::LoadOutcome::Failed => return 1,
+        persist::LoadOutcome::Stopped(why) => {
+            if let Shutdown::Signal(name) = why {
+                log::warning(&format!("Received {name} scheduling shutdown..."));
+            }
+            if !pidfile.is_empty() {
+                let _ = std::fs::remove_file(&pidfile);
+            }
+            log::warning("shardis is now ready to exit, bye bye...");
+            return 0;
+        }
     }
     log::notice("Ready to accept connections");
     loop {

@@ -14,7 +14,19 @@ use crate::server::log;
 use crate::server::shard::{unix_ms, ShardCtx};
 use crate::server::slot::key_shard;
 use crate::server::txn;
+use crate::server::Shutdown;
 use crate::storage::value::EncodingLimits;
+
+/// How the start-up load ended.
+#[derive(Debug)]
+pub enum LoadOutcome {
+    /// Loaded, or no file: serve.
+    Loaded,
+    /// The server must not start (logged).
+    Failed,
+    /// A shutdown was asked for meanwhile: exit without saving.
+    Stopped(Shutdown),
+}
 
 /// Keys a shard inserts between yields while loading.
 const LOAD_CHUNK: usize = 1024;
@@ -91,24 +103,42 @@ pub fn begin_startup_load(status: &Status, path: &Path) -> bool {
 }
 
 /// Start-up, on the main thread once the shards serve: loads the file, hands each shard
-/// its keys and waits until they are in. `false`: the server must not start (logged).
+/// its keys and waits until they are in. A shutdown asked for meanwhile stops it.
 pub fn startup_load(
     status: &Status,
     path: &Path,
     limits: &EncodingLimits,
     databases: usize,
-) -> bool {
+    stop: &crossbeam_channel::Receiver<Shutdown>,
+) -> LoadOutcome {
     let started = Instant::now();
     let nshards = status.dirty.len();
-    let decoded = match read_and_decode(path, limits, databases, nshards) {
+    // Decoded on a helper thread so a SIGTERM or SHUTDOWN meanwhile ends the process at
+    // once, without saving, as Redis does while loading.
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let (file, limits_copy) = (path.to_path_buf(), *limits);
+    let spawned = std::thread::Builder::new()
+        .name("rdb-reader".into())
+        .spawn(move || {
+            let _ = tx.send(read_and_decode(&file, &limits_copy, databases, nshards));
+        });
+    if let Err(e) = spawned {
+        log::warning(&format!("Fatal error loading the DB: {e}. Exiting."));
+        return LoadOutcome::Failed;
+    }
+    let decoded = crossbeam_channel::select! {
+        recv(rx) -> r => r.unwrap_or_else(|_| Err(LoadError::Io("the reader thread died".into()))),
+        recv(stop) -> why => return LoadOutcome::Stopped(why.unwrap_or(Shutdown::Command)),
+    };
+    let decoded = match decoded {
         Ok(d) => d,
         Err(LoadError::Missing) => {
             status.loading.store(false, Ordering::Release);
-            return true;
+            return LoadOutcome::Loaded;
         }
         Err(LoadError::Io(e)) => {
             log::warning(&format!("Fatal error loading the DB: {e}. Exiting."));
-            return false;
+            return LoadOutcome::Failed;
         }
         Err(LoadError::Rdb(e)) => {
             log::warning(&format!(
@@ -116,7 +146,7 @@ pub fn startup_load(
                 e.offset()
             ));
             log::warning("Terminating server after rdb file reading failure.");
-            return false;
+            return LoadOutcome::Failed;
         }
     };
     if let Some(v) = &decoded.redis_ver {
@@ -133,6 +163,9 @@ pub fn startup_load(
         *p = decoded.by_shard.into_iter().map(Some).collect();
     }
     while status.loading_shards.load(Ordering::Acquire) > 0 {
+        if let Ok(why) = stop.try_recv() {
+            return LoadOutcome::Stopped(why);
+        }
         std::thread::sleep(Duration::from_millis(1));
     }
     log::notice(&format!(
@@ -144,7 +177,7 @@ pub fn startup_load(
         started.elapsed().as_secs_f64()
     ));
     status.loading.store(false, Ordering::Release);
-    true
+    LoadOutcome::Loaded
 }
 
 /// A shard's part of the start-up load: waits for its keys, inserts them in chunks

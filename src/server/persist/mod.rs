@@ -171,7 +171,7 @@ mod writer;
 
 pub use load::{
     begin_startup_load, debug_reload, load_task, read_and_decode, startup_load, Decoded, LoadError,
-    ReloadOptions,
+    LoadOutcome, ReloadOptions,
 };
 pub use writer::FileWriter;
 
