@@ -346,6 +346,16 @@ fn failing_save_keeps_the_old_file() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A server process started by hand, killed when the test ends (even by a panic).
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Runs shardis on `dir` expecting it to refuse to start; returns (exit code, log).
 fn refused_start(dir: &Path) -> (Option<i32>, String) {
     let port = crate::support::free_port();
@@ -457,13 +467,18 @@ fn clients_while_loading_get_loading_errors() {
     assert_eq!(o.cmd(&["SAVE"]), ok());
     drop(ours);
     let port = crate::support::free_port();
-    let mut child = Server::shardis_command(port, &dir, 2, &["--logfile", "load.log"])
+    let child = Server::shardis_command(port, &dir, 2, &["--logfile", "load.log"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let mut child = KillOnDrop(child);
+    let log = || std::fs::read_to_string(dir.join("load.log")).unwrap_or_default();
     wait_for("listening", Duration::from_secs(30), || {
+        if let Ok(Some(status)) = child.0.try_wait() {
+            panic!("shardis exited ({status}): {}", log());
+        }
         std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
     });
     // Whether the load is still running when we ask depends on timing: either reply is
@@ -490,8 +505,7 @@ fn clients_while_loading_get_loading_errors() {
         std::thread::sleep(Duration::from_millis(2));
     }
     assert_eq!(c.cmd(&["DBSIZE"]).as_int(), 200000);
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
