@@ -206,6 +206,7 @@ fn docs() -> impl Iterator<Item = &'static Doc> {
         .iter()
         .chain(super::command_docs_types::DOCS)
         .chain(super::multi::DOCS)
+        .chain(super::persistence::DOCS)
 }
 
 static PARSED: LazyLock<HashMap<&'static str, Parsed>> = LazyLock::new(|| {

@@ -196,6 +196,23 @@ const HELP: &[&str] = &[
     "    Prints this help.",
 ];
 
+/// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: `None` for anything else.
+fn reload_options(words: &[Bytes]) -> Option<crate::server::persist::ReloadOptions> {
+    let mut o = crate::server::persist::ReloadOptions {
+        save: true,
+        flush: true,
+    };
+    for w in words {
+        match w.to_ascii_lowercase().as_slice() {
+            b"merge" => {}
+            b"noflush" => o.flush = false,
+            b"nosave" => o.save = false,
+            _ => return None,
+        }
+    }
+    Some(o)
+}
+
 fn debug(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
     Box::pin(async move {
         if !c.debug_allowed() {
@@ -211,6 +228,20 @@ fn debug(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                 }
             }
             (b"digest", 2) => digest(c).await,
+            // Inside EXEC the transaction may hold key locks the reload's whole-keyspace
+            // locks would wait for: refused rather than deadlocked.
+            (b"reload", _) if c.multi.executing() => c
+                .reply()
+                .error("ERR DEBUG RELOAD inside MULTI is not supported"),
+            (b"reload", _) => match reload_options(&a[2..]) {
+                None => c
+                    .reply()
+                    .error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."),
+                Some(opts) => match crate::server::persist::debug_reload(&c.shard, opts).await {
+                    Ok(()) => c.reply().ok(),
+                    Err(e) => c.reply().error(&e),
+                },
+            },
             (b"digest-value", _) => digest_value(c, &a[2..]).await,
             (b"object", 3) => object(c, a[2].clone()).await,
             (b"populate", 3..=5) => populate(c, &a).await,

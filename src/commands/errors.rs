@@ -56,3 +56,5 @@ pub fn unknown_subcommand(cmd: &str, sub: &[u8]) -> String {
 pub const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
 /// `getPositiveLongFromObjectOrReply` without a custom message.
 pub const MUST_BE_POSITIVE: &str = "ERR value is out of range, must be positive";
+/// A command without the `loading` flag while the dataset loads.
+pub const LOADING: &str = "LOADING Redis is loading the dataset in memory";

@@ -360,9 +360,11 @@ fn render(
                 l("lazyfreed_objects", &0);
             }
             "persistence" => {
+                let p = &g.persist;
+                let n = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
                 l("# Persistence", &"");
+                l("loading", &(p.loading.load(Ordering::Relaxed) as u8));
                 for k in [
-                    "loading",
                     "async_loading",
                     "current_cow_peak",
                     "current_cow_size",
@@ -371,29 +373,28 @@ fn render(
                     l(k, &0);
                 }
                 l("current_fork_perc", &"0.00");
-                for k in [
-                    "current_save_keys_processed",
-                    "current_save_keys_total",
-                    "rdb_changes_since_last_save",
+                l("current_save_keys_processed", &0);
+                l("current_save_keys_total", &0);
+                l("rdb_changes_since_last_save", &p.changes_since_save());
+                l(
                     "rdb_bgsave_in_progress",
-                ] {
-                    l(k, &0);
-                }
+                    &(p.bgsave_in_progress.load(Ordering::Relaxed) as u8),
+                );
                 l(
                     "rdb_last_save_time",
                     &g.lastsave_unix.load(Ordering::Relaxed),
                 );
-                l("rdb_last_bgsave_status", &"ok");
-                l("rdb_last_bgsave_time_sec", &-1);
-                l("rdb_current_bgsave_time_sec", &-1);
-                for k in [
-                    "rdb_saves",
-                    "rdb_last_cow_size",
-                    "rdb_last_load_keys_expired",
-                    "rdb_last_load_keys_loaded",
-                ] {
-                    l(k, &0);
-                }
+                let ok = p.last_bgsave_ok.load(Ordering::Relaxed);
+                l("rdb_last_bgsave_status", &if ok { "ok" } else { "err" });
+                l(
+                    "rdb_last_bgsave_time_sec",
+                    &p.last_bgsave_secs.load(Ordering::Relaxed),
+                );
+                l("rdb_current_bgsave_time_sec", &p.current_bgsave_secs());
+                l("rdb_saves", &n(&p.saves));
+                l("rdb_last_cow_size", &0);
+                l("rdb_last_load_keys_expired", &n(&p.load_keys_expired));
+                l("rdb_last_load_keys_loaded", &n(&p.load_keys_loaded));
                 l("aof_enabled", &(cfg.appendonly as u8));
                 l("aof_rewrite_in_progress", &0);
                 l("aof_rewrite_scheduled", &0);

@@ -33,6 +33,7 @@ pub mod list;
 pub mod list_ops;
 pub mod long_double;
 pub mod multi;
+pub mod persistence;
 pub mod scan_args;
 pub mod server;
 pub mod set;
@@ -75,6 +76,7 @@ pub mod flag {
     pub const NO_MULTI: u32 = 1 << 14;
     pub const ALLOW_BUSY: u32 = 1 << 15;
     pub const MOVABLEKEYS: u32 = 1 << 16;
+    pub const NO_ASYNC_LOADING: u32 = 1 << 17;
 
     /// Names in COMMAND's order.
     pub const NAMES: &[(u32, &str)] = &[
@@ -92,6 +94,7 @@ pub mod flag {
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
         (MAY_REPLICATE, "may_replicate"),
+        (NO_ASYNC_LOADING, "no_async_loading"),
         (NO_MULTI, "no_multi"),
         (ALLOW_BUSY, "allow_busy"),
         (MOVABLEKEYS, "movablekeys"),
@@ -247,6 +250,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(config_cmd::COMMANDS)
         .chain(crate::metrics::commands::COMMANDS)
         .chain(multi::COMMANDS)
+        .chain(persistence::COMMANDS)
 }
 
 static TABLE: LazyLock<ahash::AHashMap<&'static str, &'static CommandSpec>> =

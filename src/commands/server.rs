@@ -8,6 +8,7 @@ use super::flag::*;
 use super::{args, errors, CommandSpec, ExecCtx, KeyRange, Run};
 use crate::server::client::Client;
 use crate::server::Shutdown;
+use crate::server::{log, persist};
 use std::sync::atomic::Ordering;
 
 pub static COMMANDS: &[CommandSpec] = &[
@@ -43,8 +44,52 @@ pub static COMMANDS: &[CommandSpec] = &[
 
 type Fut<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
 
-fn shutdown(c: &mut Client, _a: Vec<Bytes>) -> Fut<'_> {
+/// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT] (`shutdownCommand`, `prepareForShutdown`):
+/// saves when save points exist (or SAVE) unless NOSAVE; a failed save keeps the server
+/// up with an error unless FORCE. NOW and ABORT concern waiting for replicas, which
+/// shardis never does: NOW changes nothing and ABORT finds no shutdown in progress.
+fn shutdown(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
     Box::pin(async move {
+        let (mut nosave, mut save, mut force, mut abort, mut other) =
+            (false, false, false, false, false);
+        for w in &a[1..] {
+            if args::eq(w, "nosave") {
+                nosave = true;
+            } else if args::eq(w, "save") {
+                save = true;
+            } else if args::eq(w, "now") {
+                other = true;
+            } else if args::eq(w, "force") {
+                force = true;
+            } else if args::eq(w, "abort") {
+                abort = true;
+            } else {
+                return c.reply().error(errors::SYNTAX);
+            }
+        }
+        if (abort && (nosave || save || force || other)) || (nosave && save) {
+            return c.reply().error(errors::SYNTAX);
+        }
+        if abort {
+            return c.reply().error("ERR No shutdown in progress.");
+        }
+        log::warning("User requested shutdown...");
+        let points = !c.shard.config().save.is_empty();
+        // Never while loading: that would overwrite the file with part of it.
+        let loading = c.shard.global.persist.loading.load(Ordering::Acquire);
+        if ((points && !nosave) || save) && !loading {
+            log::notice("Saving the final RDB snapshot before exiting.");
+            if persist::save_final(&c.shard).await.is_err() {
+                if force {
+                    log::warning("Error trying to save the DB. Exit anyway.");
+                } else {
+                    log::warning("Error trying to save the DB, can't exit.");
+                    return c
+                        .reply()
+                        .error("ERR Errors trying to SHUTDOWN. Check logs.");
+                }
+            }
+        }
         c.shard.global.request_shutdown(Shutdown::Command);
         // Redis closes the connection without a reply when the shutdown goes ahead.
         c.close_after_reply = true;

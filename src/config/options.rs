@@ -70,6 +70,19 @@ pub struct Config {
     pub encoding: crate::storage::EncodingLimits,
     /// Accepted for compatibility; list nodes are never compressed.
     pub list_compress_depth: u64,
+    /// `rdbcompression`: LZF for long strings in RDB files.
+    pub rdbcompression: bool,
+    /// `rdbchecksum`: a CRC-64 footer on RDB files (zero when off).
+    pub rdbchecksum: bool,
+    /// `enable-protected-configs` (no, yes, local): whether CONFIG SET may change `dir`
+    /// and `dbfilename`; `local` is treated as `yes` (the setter does not see the client).
+    pub enable_protected_configs: String,
+    /// Set once the server runs: CONFIG SET, not start-up, is applying options (protected
+    /// options are refused then).
+    pub running: bool,
+    /// A `save` directive was applied at start-up: later ones append (redis.conf's
+    /// several `save` lines), the first replaces the default.
+    pub save_loaded: bool,
 }
 
 impl Default for Config {
@@ -103,6 +116,11 @@ impl Default for Config {
             maxmemory_policy: "noeviction".into(),
             encoding: Default::default(),
             list_compress_depth: 0,
+            rdbcompression: true,
+            rdbchecksum: true,
+            enable_protected_configs: "no".into(),
+            running: false,
+            save_loaded: false,
             latency_tracking: true,
             latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
             latency_monitor_threshold: 0,
@@ -156,6 +174,24 @@ pub fn parse_memory(s: &str) -> Result<u64, String> {
         .ok()
         .and_then(|n| n.checked_mul(mul))
         .ok_or_else(|| "argument must be a memory value".into())
+}
+
+/// CONFIG SET of a protected option (`dir`, `dbfilename`) without
+/// `enable-protected-configs`.
+fn protected(c: &Config) -> Result<(), String> {
+    if c.running && c.enable_protected_configs == "no" {
+        return Err("can't set protected config".into());
+    }
+    Ok(())
+}
+
+/// `strerror(errno)` for an I/O error (Rust appends " (os error N)").
+fn strerror(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
 }
 
 fn num<T: std::str::FromStr>(s: &str) -> Result<T, String> {
@@ -275,12 +311,57 @@ pub static OPTIONS: &[OptionSpec] = &[
             Ok(())
         }
     ),
-    opt!("dir", true, |c| c.dir.clone(), |c, a| {
-        c.dir = one(a)?.to_string();
+    opt!(
+        "dir",
+        true,
+        // As Redis's getter: the working directory itself.
+        |c| std::env::current_dir()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| c.dir.clone()),
+        |c, a| {
+            // As Redis: the process changes directory, and the option is the new cwd.
+            let d = one(a)?;
+            protected(c)?;
+            std::env::set_current_dir(d).map_err(|e| strerror(&e))?;
+            c.dir = std::env::current_dir()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| d.to_string());
+            Ok(())
+        }
+    ),
+    opt!("dbfilename", true, |c| c.dbfilename.clone(), |c, a| {
+        let f = one(a)?;
+        protected(c)?;
+        if f.contains('/') {
+            return Err("dbfilename can't be a path, just a filename".into());
+        }
+        c.dbfilename = f.to_string();
         Ok(())
     }),
-    opt!("dbfilename", true, |c| c.dbfilename.clone(), |c, a| {
-        c.dbfilename = one(a)?.to_string();
+    opt!(
+        "enable-protected-configs",
+        false,
+        |c| c.enable_protected_configs.clone(),
+        |c, a| {
+            let v = one(a)?.to_ascii_lowercase();
+            if !["no", "yes", "local"].contains(&v.as_str()) {
+                return Err("argument(s) must be one of the following: no, yes, local".into());
+            }
+            c.enable_protected_configs = v;
+            Ok(())
+        }
+    ),
+    opt!(
+        "rdbcompression",
+        true,
+        |c| yes_no(c.rdbcompression),
+        |c, a| {
+            c.rdbcompression = parse_bool(one(a)?)?;
+            Ok(())
+        }
+    ),
+    opt!("rdbchecksum", false, |c| yes_no(c.rdbchecksum), |c, a| {
+        c.rdbchecksum = parse_bool(one(a)?)?;
         Ok(())
     }),
     opt!("databases", false, |c| c.databases.to_string(), |c, a| {
@@ -329,12 +410,21 @@ pub static OPTIONS: &[OptionSpec] = &[
         }
     ),
     opt!("save", true, |c| c.save.clone(), |c, a| {
-        let joined = a.join(" ");
-        let words: Vec<&str> = joined.split_whitespace().collect();
-        if !words.len().is_multiple_of(2) || words.iter().any(|w| w.parse::<u64>().is_err()) {
-            return Err("Invalid save parameters".into());
+        // `save ""` disables; otherwise `seconds changes` pairs. CONFIG SET replaces the
+        // list; at start-up the first directive replaces the default and later ones add.
+        let mut points = crate::server::persist::parse_save(&a.join(" "))?;
+        if !c.running && c.save_loaded && !(a.len() == 1 && a[0].is_empty()) {
+            // Start-up: each further `save` line adds its points (`save ""` clears).
+            let mut all = crate::server::persist::save_points(&c.save);
+            all.append(&mut points);
+            points = all;
         }
-        c.save = words.join(" ");
+        c.save_loaded |= !c.running;
+        c.save = points
+            .iter()
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect::<Vec<_>>()
+            .join(" ");
         Ok(())
     }),
     opt!("appendonly", true, |c| yes_no(c.appendonly), |c, a| {
@@ -537,6 +627,23 @@ mod tests {
         assert_eq!(parse_memory("1k"), Ok(1000));
         assert_eq!(parse_memory("42"), Ok(42));
         assert!(parse_memory("1xb").is_err());
+    }
+
+    #[test]
+    fn save_lines_accumulate_at_start_up_only() {
+        let save = find("save").unwrap();
+        let set = |c: &mut Config, v: &str| (save.set)(c, &[v.to_string()]);
+        let mut c = Config::default();
+        set(&mut c, "900 1").unwrap();
+        set(&mut c, "300 10").unwrap();
+        assert_eq!(c.save, "900 1 300 10");
+        set(&mut c, "").unwrap();
+        set(&mut c, "1 1").unwrap();
+        assert_eq!(c.save, "1 1");
+        c.running = true;
+        set(&mut c, "5 6").unwrap();
+        assert_eq!(c.save, "5 6");
+        assert_eq!(set(&mut c, "5"), Err("Invalid save parameters".into()));
     }
 
     #[test]

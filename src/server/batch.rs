@@ -71,6 +71,16 @@ impl Client {
         if spec.flags & flag::NO_AUTH == 0 && self.auth_required() {
             return Err(errors::NOAUTH.into());
         }
+        if spec.flags & flag::LOADING == 0
+            && self
+                .shard
+                .global
+                .persist
+                .loading
+                .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return Err(errors::LOADING.into());
+        }
         Ok(spec)
     }
 
@@ -176,7 +186,12 @@ impl Client {
                         first_unsent = slots.len();
                         let call = crate::metrics::CoordCall::start(spec, &args, self.out.len());
                         self.lock_for(spec, &args).await;
+                        let start = self.out.len();
                         f(self, args).await;
+                        if spec.flags & flag::WRITE != 0 && self.out.get(start) != Some(&b'-') {
+                            // Changes since the last save (shard commands count in exec).
+                            self.shard.global.persist.bump_dirty(self.shard.id);
+                        }
                         self.unlock_own().await;
                         call.finish(self);
                     }

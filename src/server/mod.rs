@@ -16,6 +16,7 @@ pub mod io;
 pub mod log;
 pub mod multi;
 pub mod oneshot;
+pub mod persist;
 pub mod shard;
 pub mod slot;
 pub mod txn;
@@ -64,6 +65,8 @@ pub struct Global {
     pub executable: String,
     /// Unix seconds of the last successful save (LASTSAVE); start time until then.
     pub lastsave_unix: AtomicU64,
+    /// RDB persistence status: saves, changes since the last one, loading.
+    pub persist: persist::Status,
     shutdown: crossbeam_channel::Sender<Shutdown>,
 }
 
@@ -174,6 +177,12 @@ async fn run_shard(
         glommio::spawn_local(shard.clone().serve_replies(rx)).detach();
     }
     glommio::spawn_local(active_expiry(shard.clone())).detach();
+    if global.persist.loading.load(Ordering::Acquire) {
+        glommio::spawn_local(persist::load_task(shard.clone())).detach();
+    }
+    if id == 0 {
+        glommio::spawn_local(persist::cron(shard.clone())).detach();
+    }
     glommio::spawn_local(shard.poller.clone().run()).detach();
     let (port, binds) = {
         let c = shard.config();
@@ -305,8 +314,13 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
     let pidfile = config.pidfile.clone();
     let spin = Duration::from_micros(config.shard_spin_us);
     let pin_cpus = config.shard_pin_cpus;
+    let dump_path = std::path::PathBuf::from(&config.dbfilename);
+    let (limits, databases) = (config.encoding, config.databases);
     let global = Arc::new(Global {
-        config: Mutex::new(config),
+        config: Mutex::new(Config {
+            running: true,
+            ..config
+        }),
         config_version: AtomicU64::new(0),
         nshards,
         connected_clients: AtomicUsize::new(0),
@@ -322,8 +336,11 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
         lastsave_unix: AtomicU64::new(unix_ms() / 1000),
+        persist: persist::Status::new(nshards),
         shutdown: shutdown_tx,
     });
+    // Before the shards start: commands get -LOADING until the file is in.
+    persist::begin_startup_load(&global.persist, &dump_path);
     let requests = MeshBuilder::<ShardRequest, _>::full(nshards, MESH_CHANNEL_CAPACITY);
     let replies = MeshBuilder::<ShardReply, _>::full(nshards, MESH_CHANNEL_CAPACITY);
     let (ready_tx, ready_rx) = crossbeam_channel::bounded(nshards);
@@ -391,11 +408,50 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
         }
     }
     log::notice("Server initialized");
+    match persist::startup_load(
+        &global.persist,
+        &dump_path,
+        &limits,
+        databases,
+        &shutdown_rx,
+    ) {
+        persist::LoadOutcome::Loaded => {}
+        persist::LoadOutcome::Failed => return 1,
+        persist::LoadOutcome::Stopped(why) => {
+            if let Shutdown::Signal(name) = why {
+                log::warning(&format!("Received {name} scheduling shutdown..."));
+            }
+            if !pidfile.is_empty() {
+                let _ = std::fs::remove_file(&pidfile);
+            }
+            log::warning("shardis is now ready to exit, bye bye...");
+            return 0;
+        }
+    }
     log::notice("Ready to accept connections");
-    let why = shutdown_rx.recv().unwrap_or(Shutdown::Command);
-    match why {
-        Shutdown::Signal(name) => log::warning(&format!("Received {name} scheduling shutdown...")),
-        Shutdown::Command => log::warning("User requested shutdown..."),
+    loop {
+        match shutdown_rx.recv().unwrap_or(Shutdown::Command) {
+            Shutdown::Signal(name) => {
+                log::warning(&format!("Received {name} scheduling shutdown..."));
+                // SHUTDOWN saved already; a signal saves here when save points exist and
+                // stays up if that fails, as Redis does.
+                let save = global
+                    .config
+                    .lock()
+                    .map(|c| !c.save.is_empty())
+                    .unwrap_or(false)
+                    && !global.persist.loading.load(Ordering::Acquire);
+                if save && !persist::save_for_shutdown(&global.persist) {
+                    log::warning("Error trying to save the DB, can't exit.");
+                    log::warning(&format!(
+                        "{name} received but errors trying to shut down the server, check the logs for more information"
+                    ));
+                    continue;
+                }
+            }
+            Shutdown::Command => {}
+        }
+        break;
     }
     if !pidfile.is_empty() {
         let _ = std::fs::remove_file(&pidfile);

@@ -258,6 +258,7 @@ impl ShardCtx {
             ks.limits = self.config().encoding;
             self.limits_version.set(version);
         }
+        let start = out.len();
         let mut ctx = ExecCtx {
             ks: &mut ks,
             db,
@@ -265,6 +266,10 @@ impl ShardCtx {
             out: Reply::new(out, resp3),
         };
         run(&mut ctx, args);
+        if spec.flags & crate::commands::flag::WRITE != 0 && out.get(start) != Some(&b'-') {
+            // Changes since the last save (INFO, save points): one per successful write.
+            self.global.persist.bump_dirty(self.id);
+        }
         call.finish_exec(self, spec, args, out);
         let db = &mut ks.dbs[db];
         if !db.expired_log.is_empty() {

@@ -16,6 +16,7 @@ mod keys;
 mod latency;
 mod lists;
 mod multi;
+mod persistence;
 mod protocol;
 mod random_diff;
 mod sets;

@@ -50,6 +50,7 @@ pub struct Server {
     pub name: &'static str,
     pub log_path: std::path::PathBuf,
     dir: std::path::PathBuf,
+    keep_dir: bool,
 }
 
 fn scratch_dir(tag: &str, port: u16) -> std::path::PathBuf {
@@ -63,17 +64,44 @@ impl Server {
     pub fn shardis(shards: usize, extra: &[&str]) -> Server {
         let port = free_port();
         let dir = scratch_dir("shardis", port);
+        Self::shardis_on(port, dir, shards, extra)
+    }
+
+    /// Starts shardis with its files (dump, log) in `dir`, which outlives the server
+    /// (persistence tests restart servers on the same files).
+    pub fn shardis_in(dir: &std::path::Path, shards: usize, extra: &[&str]) -> Server {
+        let mut s = Self::shardis_on(free_port(), dir.to_path_buf(), shards, extra);
+        s.keep_dir = true;
+        s
+    }
+
+    /// The command line `shardis`/`shardis_in` run (persistence is off, as for Redis,
+    /// unless `extra` sets `--save`).
+    pub fn shardis_command(
+        port: u16,
+        dir: &std::path::Path,
+        shards: usize,
+        extra: &[&str],
+    ) -> Command {
         let log_path = dir.join("server.log");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_shardis"));
         cmd.args(["--port", &port.to_string(), "--shards", &shards.to_string()])
             .args([
                 "--enable-debug-command",
                 "yes",
+                "--save",
+                "",
                 "--dir",
                 dir.to_str().unwrap(),
             ])
             .args(["--logfile", log_path.to_str().unwrap()])
             .args(extra);
+        cmd
+    }
+
+    fn shardis_on(port: u16, dir: std::path::PathBuf, shards: usize, extra: &[&str]) -> Server {
+        let cmd = Self::shardis_command(port, &dir, shards, extra);
+        let log_path = dir.join("server.log");
         Self::spawn("shardis", cmd, port, dir, log_path)
     }
 
@@ -123,6 +151,7 @@ impl Server {
             name,
             log_path,
             dir,
+            keep_dir: false,
         };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -180,7 +209,9 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if !self.keep_dir {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
