@@ -66,6 +66,11 @@
 //!   first ([`storage::snapshot_hook`]). Fragments go through one bounded queue to one
 //!   writer thread and its framer (the RDB codec's): extra memory is what is in flight,
 //!   and no write waits for more than its own entry's serialization.
+//! - [`server::persist`]: SAVE, BGSAVE, save points, the final save of a shutdown and
+//!   DEBUG RELOAD write `dir/dbfilename` through a [`snapshot`] whose framer
+//!   ([`snapshot::RdbFile`]) writes a temp file, fsyncs and renames it; start-up loading
+//!   decodes the whole file first (nothing installed unless all of it decodes) while
+//!   clients get `-LOADING`, then each shard inserts its own keys.
 //! - [`config`]: redis.conf-syntax configuration, the options shardis implements, and the
 //!   names of Redis's other options (accepted with a warning).
 //! - [`metrics`]: per-command statistics (calls, time, rejections, failures, an

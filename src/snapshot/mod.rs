@@ -59,7 +59,7 @@ pub use rdb_file::{encoder, RdbFile};
 pub use walk::register_shard;
 
 use crate::server::shard::{unix_ms, ShardCtx};
-use crate::server::txn::{self, LockSet};
+use crate::server::txn;
 
 /// Fragments in flight between the walks and the writer.
 pub const QUEUE_FRAGMENTS: usize = 16;
@@ -292,17 +292,7 @@ pub async fn start(
     let mut starting = Starting(Some(control.clone()));
     let (tx, rx) = crossbeam_channel::bounded(QUEUE_FRAGMENTS);
     let databases = shard.config().databases;
-    let all: Vec<u16> = (0..databases as u16).collect();
-    let parts = (0..shard.nshards)
-        .map(|s| {
-            let set = LockSet {
-                dbs: all.clone(),
-                keys: Vec::new(),
-            };
-            (s, set)
-        })
-        .collect();
-    let held = txn::acquire(shard, parts).await;
+    let held = txn::acquire(shard, txn::whole_keyspace(shard.nshards, databases)).await;
     let c = control.clone();
     let per_shard = shard
         .fanout(move |s| walk::install(s, encode, tx.clone(), c.clone()))

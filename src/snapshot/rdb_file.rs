@@ -89,7 +89,15 @@ impl RdbFile {
 
 impl Framer for RdbFile {
     fn begin(&mut self, cut: &Cut) -> std::io::Result<()> {
-        self.out = Some(BufWriter::with_capacity(1 << 20, File::create(&self.temp)?));
+        let file = File::create(&self.temp).map_err(|e| {
+            // Redis's wording, which operators grep for.
+            std::io::Error::other(format!(
+                "Failed opening the temp RDB file {} (in server root dir {}) for saving: {e}",
+                self.temp.file_name().unwrap_or_default().to_string_lossy(),
+                self.temp.parent().unwrap_or(Path::new(".")).display()
+            ))
+        })?;
+        self.out = Some(BufWriter::with_capacity(1 << 20, file));
         self.db_sizes = cut.db_sizes.clone();
         let mut w = self.writer();
         w.header(&Aux {

@@ -20,6 +20,7 @@ mod persistence;
 mod protocol;
 mod random_diff;
 mod sets;
+mod snapshot;
 mod strings;
 mod tools;
 mod zsets;

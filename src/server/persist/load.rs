@@ -6,8 +6,7 @@ use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::writer::recv_cross;
-use super::{save, target, whole_keyspace, Status};
+use super::{save, target, Status};
 use crate::rdb::load::LoadedKey;
 use crate::rdb::RdbError;
 use crate::server::log;
@@ -227,7 +226,7 @@ pub async fn debug_reload(shard: &Rc<ShardCtx>, opts: ReloadOptions) -> Result<(
     }
     let databases = shard.config().databases;
     let limits = shard.config().encoding;
-    let held = txn::acquire(shard, whole_keyspace(shard.nshards, databases)).await;
+    let held = txn::acquire(shard, txn::whole_keyspace(shard.nshards, databases)).await;
     let (dir, name) = target(shard);
     let nshards = shard.nshards;
     let (tx, rx) = crossbeam_channel::bounded(1);
@@ -271,4 +270,17 @@ pub async fn debug_reload(shard: &Rc<ShardCtx>, opts: ReloadOptions) -> Result<(
     };
     txn::release(shard, held).await;
     r
+}
+
+/// Waits for a message from another thread, polling with a short timer.
+async fn recv_cross<T>(rx: &crossbeam_channel::Receiver<T>) -> Option<T> {
+    loop {
+        match rx.try_recv() {
+            Ok(v) => return Some(v),
+            Err(crossbeam_channel::TryRecvError::Disconnected) => return None,
+            Err(crossbeam_channel::TryRecvError::Empty) => {
+                glommio::timer::sleep(Duration::from_millis(1)).await
+            }
+        }
+    }
 }

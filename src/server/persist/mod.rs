@@ -1,28 +1,15 @@
 //! RDB persistence: writing the keyspace to `dir/dbfilename` (SAVE, BGSAVE, save points,
 //! shutdown), loading it at start-up, DEBUG RELOAD, and the status INFO reports.
 //!
-//! ```text
-//!   coordinator (a shard)                              writer thread
-//!   lock every db of every shard (txn, exclusive)
-//!   header ───────────────────────── fragment ──>      temp-<pid>.rdb: write, CRC
-//!   per db: SELECTDB, then each shard's entries
-//!     (one op per shard and db) ───── fragment ──>
-//!   release the locks
-//!   finish ──────────────────────────────────────>     EOF + CRC, fsync, rename to
-//!          <── result (polled) ─────────────────────   dbfilename, fsync the dir
-//! ```
-//!
-//! - The file is written atomically: a temporary file in `dir`, fsynced, renamed over
-//!   `dbfilename`, then the directory fsynced. Any failure removes the temporary file
-//!   and leaves the old dump untouched; the error is logged and reported.
-//! - File I/O never runs on a shard thread: fragments travel to a dedicated writer
-//!   thread through a bounded channel. A shard that finds it full waits with a timer,
-//!   never blocking its executor.
-//! - Consistency: the saving coordinator holds exclusive whole-database locks on every
-//!   database of every shard ([`super::txn`]) while the shards serialize, so the file is
-//!   one point in time even with cross-shard transactions running. Each shard serializes
-//!   one database in one op. BGSAVE runs the same walk in a spawned task behind
-//!   [`bgsave_snapshot`], the seam where the copy-on-write snapshot engine plugs in.
+//! - SAVE, BGSAVE, the final save of a shutdown and DEBUG RELOAD's save all take a
+//!   fork-free snapshot ([`crate::snapshot`]): a cut across every shard at one moment
+//!   (whole-database locks, held only while the cut is installed), then per-shard
+//!   copy-on-write walks feeding one writer thread whose framer,
+//!   [`crate::snapshot::RdbFile`], writes the file atomically: a temporary file in
+//!   `dir`, fsynced, renamed over `dbfilename`, then the directory fsynced. Any failure
+//!   removes the temporary file and leaves the old dump untouched; the error is logged
+//!   and reported. File I/O never runs on a shard thread. SAVE waits for the snapshot
+//!   (other clients are served meanwhile); BGSAVE does not.
 //! - Loading at start-up: the main thread reads and decodes the whole file (nothing is
 //!   installed unless all of it decodes) while the shards already accept connections and
 //!   answer `-LOADING` to commands without the `loading` flag, as Redis does; each shard
@@ -33,8 +20,8 @@
 //!   dispatcher for coordinator commands (FLUSHALL, cross-shard RENAME...). Redis counts
 //!   keys changed instead; save points only compare it with thresholds.
 //!
-//! Files: this one (status, saving, BGSAVE, save points), [`writer`] (the file thread),
-//! [`load`] (start-up load, DEBUG RELOAD).
+//! Files: this one (status, saving, BGSAVE, save points), [`load`] (start-up load,
+//! DEBUG RELOAD).
 
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -44,9 +31,8 @@ use std::time::Duration;
 
 use super::log;
 use super::shard::{unix_ms, ShardCtx};
-use super::txn::{self, LockSet};
 use crate::rdb::load::LoadedKey;
-use crate::rdb::writer::{Aux, RdbWriter, WriteOptions};
+use crate::snapshot::{self, RdbFile};
 
 /// serverCron's `CONFIG_BGSAVE_RETRY_DELAY`: after a failed background save, save points
 /// wait this long before trying again.
@@ -167,104 +153,14 @@ pub fn parse_save(value: &str) -> Result<Vec<(u64, u64)>, String> {
 }
 
 mod load;
-mod writer;
 
 pub use load::{
     begin_startup_load, debug_reload, load_task, read_and_decode, startup_load, Decoded, LoadError,
     LoadOutcome, ReloadOptions,
 };
-pub use writer::FileWriter;
 
 // ---------------------------------------------------------------------------------------
 // Saving.
-
-/// Every database of every shard, exclusively.
-fn whole_keyspace(nshards: usize, databases: usize) -> Vec<(usize, LockSet)> {
-    let dbs: Vec<u16> = (0..databases as u16).collect();
-    (0..nshards)
-        .map(|s| {
-            (
-                s,
-                LockSet {
-                    dbs: dbs.clone(),
-                    keys: Vec::new(),
-                },
-            )
-        })
-        .collect()
-}
-
-/// Serializes the whole keyspace, consistently, into `w`: whole-database locks on every
-/// shard, then the header and each database's entries, one op per shard and database.
-/// Returns the dirty count the file covers.
-async fn serialize_locked(shard: &Rc<ShardCtx>, w: &FileWriter) -> Result<u64, ()> {
-    let (databases, opts) = {
-        let c = shard.config();
-        (
-            c.databases,
-            WriteOptions {
-                compress: c.rdbcompression,
-                list_max_listpack_size: c.encoding.list_max_listpack_size,
-            },
-        )
-    };
-    let held = txn::acquire(shard, whole_keyspace(shard.nshards, databases)).await;
-    // Nothing writes while the locks are held: this is exactly what the file covers.
-    let dirty = shard.global.persist.dirty_total();
-    let r = serialize_all(shard, w, databases, opts).await;
-    txn::release(shard, held).await;
-    r.map(|()| dirty)
-}
-
-async fn serialize_all(
-    shard: &Rc<ShardCtx>,
-    w: &FileWriter,
-    databases: usize,
-    opts: WriteOptions,
-) -> Result<(), ()> {
-    let counts = shard
-        .fanout(|s| {
-            let ks = s.keyspace.borrow();
-            ks.dbs
-                .iter()
-                .map(|d| (d.len(), d.volatile_len()))
-                .collect::<Vec<_>>()
-        })
-        .await;
-    let mut head = RdbWriter::new(opts);
-    head.header(&Aux {
-        ctime_secs: unix_ms() / 1000,
-        used_mem: crate::commands::info::rss_bytes(),
-        ..Aux::default()
-    });
-    w.send(head.into_fragment()).await?;
-    for db in 0..databases {
-        let keys: usize = counts.iter().map(|c| c.get(db).map_or(0, |x| x.0)).sum();
-        let expires: usize = counts.iter().map(|c| c.get(db).map_or(0, |x| x.1)).sum();
-        if keys == 0 {
-            continue;
-        }
-        let mut sel = RdbWriter::new(opts);
-        sel.select_db(db, keys, expires);
-        w.send(sel.into_fragment()).await?;
-        for s in 0..shard.nshards {
-            let fragment = shard
-                .run_on(s, move |s: &ShardCtx| {
-                    let ks = s.keyspace.borrow();
-                    let mut part = RdbWriter::new(opts);
-                    for e in ks.dbs[db].table().iter() {
-                        part.keyspace_entry(e);
-                    }
-                    part.into_fragment()
-                })
-                .await;
-            if !fragment.is_empty() {
-                w.send(fragment).await?;
-            }
-        }
-    }
-    Ok(())
-}
 
 /// The file's directory (absolute, so a later CONFIG SET dir does not move a running
 /// save) and name.
@@ -291,14 +187,26 @@ async fn save_to_file(shard: &Rc<ShardCtx>) -> Result<(), String> {
     let g = shard.global.clone();
     g.persist.saves.fetch_add(1, Ordering::Relaxed);
     let (dir, name) = target(shard);
-    let checksum = shard.config().rdbchecksum;
-    let w = FileWriter::start(dir, name)?;
-    let result = match serialize_locked(shard, &w).await {
-        Ok(dirty) => w.finish(checksum).await.map(|()| dirty),
-        Err(()) => w.finish(checksum).await.map(|()| 0),
+    let (checksum, compress) = {
+        let c = shard.config();
+        (c.rdbchecksum, c.rdbcompression)
+    };
+    let file = RdbFile::new(
+        &dir,
+        &name,
+        checksum,
+        compress,
+        crate::commands::info::rss_bytes(),
+    );
+    // Read before the cut: a change racing with it counts as not saved (never the
+    // reverse).
+    let dirty = g.persist.dirty_total();
+    let result = match snapshot::start(shard, snapshot::encoder(compress), Box::new(file)).await {
+        Ok(handle) => handle.wait().await.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
     };
     match result {
-        Ok(dirty) => {
+        Ok(_) => {
             g.persist.dirty_saved.store(dirty, Ordering::Relaxed);
             g.lastsave_unix.store(unix_ms() / 1000, Ordering::Relaxed);
             Ok(())
@@ -395,10 +303,8 @@ pub fn start_bgsave(shard: &Rc<ShardCtx>) -> Result<(), BgsaveRefused> {
     Ok(())
 }
 
-/// THE BGSAVE SEAM: produce `dir/dbfilename` from a consistent view of the keyspace
-/// while clients keep being served. For now it is the same locked walk as SAVE (each
-/// shard serializes a database in one op, under whole-keyspace locks, so clients wait
-/// while it runs); the copy-on-write snapshot engine replaces this body.
+/// BGSAVE's work: the copy-on-write snapshot ([`crate::snapshot`]) written to
+/// `dir/dbfilename` while clients keep being served (SAVE waits for the same thing).
 pub async fn bgsave_snapshot(shard: &Rc<ShardCtx>) -> Result<(), String> {
     save_to_file(shard).await
 }

@@ -270,19 +270,7 @@ pub fn plan(
     nshards: usize,
     databases: usize,
 ) -> Vec<(usize, LockSet)> {
-    let whole = |dbs: Vec<u16>| -> Vec<(usize, LockSet)> {
-        (0..nshards)
-            .map(|s| {
-                (
-                    s,
-                    LockSet {
-                        dbs: dbs.clone(),
-                        keys: Vec::new(),
-                    },
-                )
-            })
-            .collect()
-    };
+    let whole = |dbs: Vec<u16>| whole_dbs(nshards, &dbs);
     match spec.name {
         "flushdb" => return whole(vec![db as u16]),
         "flushall" => return whole((0..databases as u16).collect()),
@@ -344,6 +332,25 @@ fn with_dbs(
         _ => {}
     }
     keys
+}
+
+/// Databases `dbs` on every shard, exclusively.
+fn whole_dbs(nshards: usize, dbs: &[u16]) -> Vec<(usize, LockSet)> {
+    (0..nshards)
+        .map(|s| {
+            let set = LockSet {
+                dbs: dbs.to_vec(),
+                keys: Vec::new(),
+            };
+            (s, set)
+        })
+        .collect()
+}
+
+/// Every database of every shard, exclusively: nothing else runs while it is held
+/// (the snapshot cut, DEBUG RELOAD).
+pub fn whole_keyspace(nshards: usize, databases: usize) -> Vec<(usize, LockSet)> {
+    whole_dbs(nshards, &(0..databases as u16).collect::<Vec<_>>())
 }
 
 /// Lock sets, by owner shard, for (database, key) pairs, all in one mode.
@@ -507,16 +514,7 @@ pub fn exec_plan(
         }
         let mut more = plan(spec, args, db, n, databases);
         if more.is_empty() && command_info::key_indexes(spec, args).is_empty() {
-            let all: Vec<u16> = (0..databases as u16).collect();
-            more = (0..n)
-                .map(|s| {
-                    let set = LockSet {
-                        dbs: all.clone(),
-                        keys: Vec::new(),
-                    };
-                    (s, set)
-                })
-                .collect();
+            more = whole_keyspace(n, databases);
         }
         add(&mut parts, more);
     }
