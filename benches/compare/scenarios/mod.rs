@@ -8,6 +8,7 @@ mod atomic;
 mod latency;
 mod memory;
 mod setget;
+mod snapshot;
 mod suite;
 mod types_memory;
 
@@ -40,6 +41,7 @@ pub fn all() -> Vec<Box<dyn Scenario>> {
         Box::new(memory::Memory),
         Box::new(types_memory::TypesMemory),
         Box::new(atomic::Atomic),
+        Box::new(snapshot::Snapshot),
     ]
 }
 
