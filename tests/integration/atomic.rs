@@ -76,6 +76,13 @@ fn race(port: u16, writers: Vec<Writer>, readers: Vec<Reader>) {
     assert!(total > 0, "nothing ran");
 }
 
+/// `name key1 key2 ...`
+fn with_keys<'a>(name: &'a str, keys: &'a [String]) -> Vec<&'a str> {
+    let mut args = vec![name];
+    args.extend(keys.iter().map(|k| k.as_str()));
+    args
+}
+
 fn strs(v: &Value) -> Vec<Option<String>> {
     v.items()
         .iter()
@@ -107,8 +114,7 @@ fn mget_never_sees_half_an_mset() {
         let reader = || -> Reader {
             let keys = keys.clone();
             Box::new(move |c| {
-                let mut args = vec!["MGET"];
-                args.extend(keys.iter().map(|k| k.as_str()));
+                let args = with_keys("MGET", &keys);
                 let got = strs(&c.cmd(&args));
                 assert!(got.windows(2).all(|w| w[0] == w[1]), "torn MGET: {got:?}");
             })
@@ -253,8 +259,7 @@ fn msetnx_across_shards_sets_all_or_nothing() {
                 if c.cmd(&args) == Value::Int(1) {
                     won.fetch_add(1, Ordering::Relaxed);
                     // The winner clears its own group again (one atomic DEL).
-                    let mut del = vec!["DEL"];
-                    del.extend(mine.iter().map(|k| k.as_str()));
+                    let del = with_keys("DEL", mine);
                     assert_eq!(c.cmd(&del), Value::Int(3));
                 }
             })
@@ -262,8 +267,7 @@ fn msetnx_across_shards_sets_all_or_nothing() {
         let reader = || -> Reader {
             let keys = keys.clone();
             Box::new(move |c| {
-                let mut args = vec!["MGET"];
-                args.extend(keys.iter().map(|k| k.as_str()));
+                let args = with_keys("MGET", &keys);
                 let got = strs(&c.cmd(&args));
                 let values: Vec<&String> = got.iter().flatten().collect();
                 // One writer's group (3 keys with one value), a part of it being deleted
@@ -281,8 +285,7 @@ fn msetnx_across_shards_sets_all_or_nothing() {
             vec![reader(), reader()],
         );
         assert!(won.load(Ordering::Relaxed) > 0);
-        let mut del = vec!["DEL"];
-        del.extend(keys.iter().map(|k| k.as_str()));
+        let del = with_keys("DEL", &keys);
         server.conn().cmd(&del);
     }
 }
@@ -321,8 +324,7 @@ fn flushall_and_swapdb_are_atomic_across_shards() {
         let reader = || -> Reader {
             let keys = keys.clone();
             Box::new(move |c| {
-                let mut args = vec!["MGET"];
-                args.extend(keys.iter().map(|k| k.as_str()));
+                let args = with_keys("MGET", &keys);
                 let got = strs(&c.cmd(&args));
                 assert!(
                     got.windows(2).all(|w| w[0] == w[1]),
@@ -369,8 +371,7 @@ fn transfers_inside_multi_exec_keep_the_total() {
                     }
                     c.cmd(&["EXEC"])
                 } else {
-                    let mut args = vec!["MGET"];
-                    args.extend(keys.iter().map(|k| k.as_str()));
+                    let args = with_keys("MGET", &keys);
                     c.cmd(&args)
                 };
                 let total: i64 = strs(&values)
@@ -385,8 +386,7 @@ fn transfers_inside_multi_exec_keep_the_total() {
             vec![writer(1), writer(2)],
             vec![reader(0), reader(1)],
         );
-        let mut del = vec!["DEL"];
-        del.extend(keys.iter().map(|k| k.as_str()));
+        let del = with_keys("DEL", &keys);
         c.cmd(&del);
     }
 }
