@@ -541,3 +541,23 @@ fn dir_and_dbfilename_with_protected_configs() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&other);
 }
+
+#[test]
+fn flushall_with_save_points_saves_the_empty_dataset() {
+    let dir = scratch("flushall");
+    {
+        let ours = Server::shardis_in(&dir, 2, &["--save", "3600 1"]);
+        let mut o = ours.conn();
+        o.cmd(&["MSET", "a", "1", "b", "2", "c", "3"]);
+        assert_eq!(o.cmd(&["SAVE"]), ok());
+        assert_eq!(o.cmd(&["FLUSHALL"]), ok());
+        // The save follows the reply: wait for its log line.
+        wait_for("the empty dataset saved", Duration::from_secs(20), || {
+            ours.log().matches("DB saved on disk").count() == 2
+        });
+    }
+    let again = Server::shardis_in(&dir, 1, &[]);
+    assert_eq!(again.conn().cmd(&["DBSIZE"]), Value::Int(0));
+    drop(again);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -14,6 +14,7 @@ use bytes::Bytes;
 use super::super::{args, errors, glob};
 use super::Fut;
 use crate::server::client::Client;
+use crate::server::persist;
 use crate::server::shard::unix_ms;
 use crate::storage::{Db, Keyspace, ValueRef, POS_END};
 
@@ -249,6 +250,16 @@ async fn flush(c: &mut Client, a: &[Bytes], only: Option<usize>) {
             }
         })
         .await;
+    if only.is_none() && !persist::save_points(&c.shard.config().save).is_empty() {
+        // Redis saves the now empty dataset when save points are set. This command holds
+        // every shard's locks until it returns, so the save (which takes them too) runs
+        // as its own task right after.
+        let shard = c.shard.clone();
+        glommio::spawn_local(async move {
+            let _ = persist::save(&shard).await;
+        })
+        .detach();
+    }
     c.reply().ok();
 }
 
