@@ -193,6 +193,7 @@ async fn key_value_pop(c: &mut Client, a: Vec<Bytes>, pop: &'static str) {
         cmd_for: Box::new(move |k| vec![Bytes::from_static(pop.as_bytes()), k.clone()]),
         deadline,
         may_block: may_block(c),
+        hold: None,
     };
     let outcome = blocking::pop_or_block(c, req).await;
     if let Outcome::Popped(s) = &outcome {
@@ -300,6 +301,7 @@ async fn multi_pop(c: &mut Client, a: Vec<Bytes>, want: Want) {
         cmd_for: Box::new(move |k| vec![Bytes::from_static(pop), k.clone(), count.clone()]),
         deadline,
         may_block: may_block(c),
+        hold: None,
     };
     let outcome = blocking::pop_or_block(c, req).await;
     match &outcome {
@@ -373,8 +375,9 @@ fn brpoplpush(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
 /// checks the destination's type before popping, as Redis). On different shards: pop at
 /// the source, push at the destination from here; a destination of the wrong type gets the
 /// element pushed back where it came from (what Redis does when it serves a blocked BLMOVE
-/// whose destination changed type). Not atomic across shards (a later issue): exact when
-/// nothing else runs, and never loses an element.
+/// whose destination changed type). Atomic across shards: the command's locks cover both
+/// keys; one that blocked has its source key locked by the shard that serves it, in the
+/// same step as the pop, until the push.
 async fn move_pop(
     c: &mut Client,
     src: Bytes,
@@ -401,6 +404,7 @@ async fn move_pop(
             }),
             deadline,
             may_block,
+            hold: None,
         };
         let outcome = blocking::pop_or_block(c, req).await;
         return finish(c, outcome, true);
@@ -421,30 +425,58 @@ async fn move_pop(
         }
     }
     let pop: &'static str = if from == "LEFT" { "LPOP" } else { "RPOP" };
-    let req = PopRequest {
-        want: Want::List,
-        keys: vec![src.clone()],
-        cmd_for: Box::new(move |k| vec![Bytes::from_static(pop.as_bytes()), k.clone()]),
-        deadline,
-        may_block,
-    };
-    let outcome = blocking::pop_or_block(c, req).await;
-    let value = match &outcome {
-        Outcome::Popped(s) => match bulk_payload(&s.reply) {
-            Some(v) => v,
-            None => return finish(c, outcome, true),
-        },
-        _ => return finish(c, outcome, true),
-    };
-    if c.tx.is_none() {
-        // It blocked, giving up its locks: the push (and a push back) must take them again.
-        let keys = [(db, src.clone()), (db, dst.clone())];
-        let parts = txn::key_parts(keys, n, txn::Mode::Exclusive);
-        c.tx = Some(txn::acquire(&c.shard, parts).await);
-    }
     let push = |side: &str| Bytes::from_static(if side == "LEFT" { b"LPUSH" } else { b"RPUSH" });
-    let cmd = vec![push(to), dst, value.clone()];
     let resp3 = c.resp3;
+    let value = loop {
+        if c.tx.is_none() {
+            // A later round: the locks the dispatcher took for the first one, again.
+            let keys = [(db, src.clone()), (db, dst.clone())];
+            let parts = txn::key_parts(keys, n, txn::Mode::Exclusive);
+            c.tx = Some(txn::acquire(&c.shard, parts).await);
+        }
+        // If it blocks, the source shard that serves it locks the source key for `hold`
+        // in the same step as the pop, so the element is never seen in neither list.
+        let hold = c.shard.txn.new_tx(c.shard.id);
+        let req = PopRequest {
+            want: Want::List,
+            keys: vec![src.clone()],
+            cmd_for: Box::new(move |k| vec![Bytes::from_static(pop.as_bytes()), k.clone()]),
+            deadline,
+            may_block,
+            hold: Some(hold),
+        };
+        let outcome = blocking::pop_or_block(c, req).await;
+        let value = match &outcome {
+            Outcome::Popped(s) => match bulk_payload(&s.reply) {
+                Some(v) => v,
+                None => return finish(c, outcome, true),
+            },
+            _ => return finish(c, outcome, true),
+        };
+        if c.tx.is_some() {
+            // Popped at once, under the command's locks.
+            break value;
+        }
+        // It blocked (giving up its locks) and was served: the source is locked for
+        // `hold`. The destination's lock is added; when it is busy and comes first in
+        // shard order, waiting for it could deadlock: the element goes back where it
+        // was and the move starts over under locks taken in order.
+        let mut held = txn::Held::adopt(hold, src_shard);
+        let mut set = txn::LockSet::default();
+        set.key(db as u16, dst.clone(), txn::Mode::Exclusive);
+        if txn::lock_also(&c.shard, &mut held, dst_shard, set).await {
+            c.tx = Some(held);
+            break value;
+        }
+        let back = vec![push(from), src.clone(), value];
+        c.shard
+            .run_on(src_shard, move |s| {
+                blocking::run_command(s, db, resp3, &back, false)
+            })
+            .await;
+        txn::release(&c.shard, held).await;
+    };
+    let cmd = vec![push(to), dst, value.clone()];
     let pushed = c
         .shard
         .run_on(dst_shard, move |s| {

@@ -60,6 +60,8 @@ pub enum ShardRequest {
         req_id: u64,
         tx: TxId,
         set: LockSet,
+        /// Answer `false` at once rather than queue.
+        try_only: bool,
     },
     /// Take the locks of these commands' keys for a transaction, then run them (answered
     /// like a batch); `release`: let go right after (the transaction's last shard).
@@ -302,20 +304,31 @@ impl ShardCtx {
         rx
     }
 
-    /// Takes a transaction's locks on another shard; returns once they are granted.
-    pub(crate) async fn lock_remote(&self, shard: usize, tx: TxId, set: LockSet) {
+    /// Takes a transaction's locks on another shard; returns once they are granted
+    /// (`true`), or at once with `false` when `try_only` and they are not free.
+    pub(crate) async fn lock_remote(
+        &self,
+        shard: usize,
+        tx: TxId,
+        set: LockSet,
+        try_only: bool,
+    ) -> bool {
         let (req_id, rx) = self.register();
         let msg = ShardRequest::Lock {
             origin: self.id,
             req_id,
             tx,
             set,
+            try_only,
         };
         if self.requests.send_to(shard, msg).await.is_err() {
             self.pending.borrow_mut().remove(&req_id);
-            return;
+            return false;
         }
-        rx.await;
+        match rx.await {
+            ReplyPayload::Op(any) => any.downcast::<bool>().map(|b| *b).unwrap_or(false),
+            ReplyPayload::Batch { .. } => false,
+        }
     }
 
     /// Sends commands to run under a transaction's locks on `shard` (taken there first);
@@ -481,8 +494,9 @@ impl ShardCtx {
                     req_id,
                     tx,
                     set,
+                    try_only,
                 } => {
-                    super::txn::lock_request(&self, origin, req_id, tx, set);
+                    super::txn::lock_request(&self, origin, req_id, tx, set, try_only);
                     continue;
                 }
                 ShardRequest::LockBatch {

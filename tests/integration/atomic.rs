@@ -445,3 +445,45 @@ fn watch_makes_increments_from_two_clients_exact() {
         c.cmd(&["DEL", &counter, &other]);
     }
 }
+
+#[test]
+fn blmove_that_blocked_never_shows_the_element_in_neither_list() {
+    let server = Server::shardis(2, &[]);
+    for seed in SEEDS {
+        let mut rng = Rng(seed);
+        let keys = keys_on_both_shards(&mut rng, "bm", 2);
+        server.conn().cmd(&["RPUSH", &keys[0], "token"]);
+        // One element bounces between the lists; each mover mostly waits blocked on an
+        // empty list and is served by the other's push.
+        let mover = |from: usize| -> Writer {
+            let keys = keys.clone();
+            Box::new(move |c, _| {
+                c.cmd(&[
+                    "BLMOVE",
+                    &keys[from],
+                    &keys[1 - from],
+                    "LEFT",
+                    "RIGHT",
+                    "0.2",
+                ]);
+            })
+        };
+        let reader = || -> Reader {
+            let keys = keys.clone();
+            Box::new(move |c| {
+                c.cmd(&["MULTI"]);
+                c.cmd(&["LLEN", &keys[0]]);
+                c.cmd(&["LLEN", &keys[1]]);
+                let lens = c.cmd(&["EXEC"]);
+                let total: i64 = lens.items().iter().map(Value::as_int).sum();
+                assert_eq!(total, 1, "the element in flight: {lens:?}");
+            })
+        };
+        race(
+            server.port,
+            vec![mover(0), mover(1)],
+            vec![reader(), reader()],
+        );
+        server.conn().cmd(&["DEL", &keys[0], &keys[1]]);
+    }
+}

@@ -115,6 +115,8 @@ pub struct Waiter {
     pub resp3: bool,
     pub want: Want,
     pub keys: Vec<WaitKey>,
+    /// See [`PopRequest::hold`].
+    pub hold: Option<crate::server::txn::TxId>,
 }
 
 /// A pop made for a blocked client: which key and the pop command's encoded reply.
@@ -385,12 +387,21 @@ fn serve_key(s: &ShardCtx, db: usize, key: &Bytes) {
         let Some(k) = w.keys.iter().find(|k| k.key == *key) else {
             continue;
         };
+        if let Some(tx) = w.hold {
+            // Free (serve_ready skips busy keys): taken at once, with the pop.
+            crate::server::txn::hold_key(s, tx, db, key);
+        }
         let reply = run_command(s, db, w.resp3, &k.cmd, false);
         let served = Served {
             index: k.index,
             reply,
         };
         s.deliver(w.origin, w.req_id, ReplyPayload::Op(Box::new(served)));
+        if w.hold.is_some() {
+            // The key is locked now: its other waiters are served after the release.
+            s.keyspace.borrow_mut().dbs[db].requeue_ready(key.to_vec().into_boxed_slice());
+            break;
+        }
     }
 }
 
@@ -406,6 +417,7 @@ mod tests {
             db: 0,
             resp3: false,
             want: Want::List,
+            hold: None,
             keys: keys
                 .iter()
                 .enumerate()

@@ -82,6 +82,10 @@ pub struct PopRequest {
     pub deadline: Option<Instant>,
     /// False inside MULTI (Redis's CLIENT_DENY_BLOCKING): behave as the non-blocking pop.
     pub may_block: bool,
+    /// When the client blocked and a shard serves it later: the transaction that shard
+    /// locks the popped key for, atomically with the pop (a cross-shard BLMOVE keeps the
+    /// source locked until its push).
+    pub hold: Option<crate::server::txn::TxId>,
 }
 
 /// How a blocking pop ended.
@@ -135,6 +139,7 @@ pub async fn pop_or_block(c: &mut Client, req: PopRequest) -> Outcome {
         resp3,
         want: req.want,
         keys,
+        hold: req.hold,
     };
     let mut registered: Vec<usize> = Vec::new();
     if by_shard.len() == 1 {

@@ -144,17 +144,44 @@ pub(crate) async fn acquire_here(s: &ShardCtx, tx: TxId, set: LockSet) {
     }
 }
 
-/// A `Lock` request from another shard's coordinator: answered now or when granted.
-pub(crate) fn lock_request(s: &ShardCtx, origin: usize, req_id: u64, tx: TxId, set: LockSet) {
-    let granted = {
+/// A `Lock` request from another shard's coordinator: answered `true` now or when
+/// granted; with `try_only`, answered `false` at once instead of queueing.
+pub(crate) fn lock_request(
+    s: &ShardCtx,
+    origin: usize,
+    req_id: u64,
+    tx: TxId,
+    set: LockSet,
+    try_only: bool,
+) {
+    let answer = {
         let mut table = s.txn.table.borrow_mut();
-        let r = table.acquire(tx, set, Grant::Remote { origin, req_id });
+        let r = if try_only && table.must_wait(&set) {
+            Some(false)
+        } else {
+            table
+                .acquire(tx, set, Grant::Remote { origin, req_id })
+                .map(|_| true)
+        };
         s.txn.refresh(&table);
-        r.is_some()
+        r
     };
-    if granted {
-        s.deliver(origin, req_id, ReplyPayload::Op(Box::new(())));
+    if let Some(granted) = answer {
+        s.deliver(origin, req_id, ReplyPayload::Op(Box::new(granted)));
     }
+}
+
+/// Locks `key` for `tx` on shard `s` right away (a blocked BLMOVE served on a free key:
+/// the pop and the lock are one step).
+pub(crate) fn hold_key(s: &ShardCtx, tx: TxId, db: usize, key: &[u8]) {
+    let mut set = LockSet::default();
+    set.key(db as u16, Bytes::copy_from_slice(key), Mode::Exclusive);
+    let (grant, _unused) = oneshot::channel();
+    let mut table = s.txn.table.borrow_mut();
+    // Granted at once on a free key; were it queued, its grant would find no waiter and
+    // the lock would still be released with the transaction.
+    let _ = table.acquire(tx, set, Grant::Local(grant));
+    s.txn.refresh(&table);
 }
 
 /// Releases what `tx` holds on shard `s`, answers the waiters this grants, and serves
@@ -228,6 +255,38 @@ pub struct Held {
     pub for_exec: bool,
 }
 
+impl Held {
+    /// Locks a shard took for `id` on its own (a served blocked BLMOVE's source key).
+    pub fn adopt(id: TxId, shard: usize) -> Held {
+        Held {
+            id,
+            shards: vec![shard],
+            for_exec: false,
+        }
+    }
+}
+
+/// Adds shard `owner`'s set to a held transaction. Above every shard it holds, this waits
+/// like [`acquire`] (shard order is kept); below, waiting could close a cycle, so it only
+/// takes the locks if they are free now and returns false otherwise.
+pub async fn lock_also(shard: &Rc<ShardCtx>, held: &mut Held, owner: usize, set: LockSet) -> bool {
+    let ordered = held.shards.iter().all(|&s| s < owner);
+    let granted = if owner == shard.id {
+        if !ordered && shard.txn.table.borrow().must_wait(&set) {
+            false
+        } else {
+            acquire_here(shard, held.id, set).await;
+            true
+        }
+    } else {
+        shard.lock_remote(owner, held.id, set, !ordered).await
+    };
+    if granted {
+        held.shards.push(owner);
+    }
+    granted
+}
+
 /// Takes every shard's set, in increasing shard order, one message per remote shard.
 pub async fn acquire(shard: &Rc<ShardCtx>, mut parts: Vec<(usize, LockSet)>) -> Held {
     parts.sort_by_key(|p| p.0);
@@ -238,7 +297,7 @@ pub async fn acquire(shard: &Rc<ShardCtx>, mut parts: Vec<(usize, LockSet)>) -> 
         if owner == shard.id {
             acquire_here(shard, id, set).await;
         } else {
-            shard.lock_remote(owner, id, set).await;
+            shard.lock_remote(owner, id, set, false).await;
         }
     }
     Held {
