@@ -36,7 +36,10 @@
 //!   earlier in that queue). Ordering waiters by (shard, queue position), every edge of
 //!   the waits-for graph goes strictly up: it has no cycle. Single-shard commands hold
 //!   one shard's locks and wait for nothing while holding them. Blocking commands
-//!   release their locks before they block.
+//!   release their locks before they block. One holder starts out of order: a blocked
+//!   cross-shard BLMOVE, whose source key the serving shard locks with the pop; it adds
+//!   the destination by waiting only if that shard comes later, else only if it is free
+//!   at once ([`lock_also`]), giving everything back and starting over otherwise.
 //! - **No starvation.** Queues are first come, first served: a request is granted only
 //!   when it conflicts neither with the locks held nor with an earlier request in the
 //!   queue, so a stream of readers cannot overtake a queued writer. Every holder releases
