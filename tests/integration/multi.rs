@@ -377,9 +377,7 @@ fn watch_fails_exec_when_another_client_writes() {
         // The watching client's own write before MULTI counts too.
         out.push(c.cmd(&["WATCH", &a]));
         out.push(c.cmd(&["SET", &a, "mine"]));
-        out.push(c.cmd(&["MULTI"]));
-        out.push(c.cmd(&["PING"]));
-        out.push(c.cmd(&["EXEC"]));
+        exec_ping(&mut c, &mut out);
         // Writes inside the EXEC itself to the watched keys do not fail it.
         out.push(c.cmd(&["WATCH", &a, &b]));
         out.push(c.cmd(&["MULTI"]));
@@ -398,9 +396,7 @@ fn watch_fails_exec_when_another_client_writes() {
         c.cmd(&["HELLO", "3"]);
         out.push(c.cmd(&["WATCH", &a]));
         out.push(w.cmd(&["SET", &a, "3"]));
-        out.push(c.cmd(&["MULTI"]));
-        out.push(c.cmd(&["PING"]));
-        out.push(c.cmd(&["EXEC"]));
+        exec_ping(&mut c, &mut out);
         out
     });
 }
@@ -414,29 +410,24 @@ fn watch_lifecycle_matches_redis() {
         let mut c = Conn::connect(port);
         let mut w = Conn::connect(port);
         let (a, b) = split_keys("l");
-        let tx = |c: &mut Conn, out: &mut Vec<Value>| {
-            out.push(c.cmd(&["MULTI"]));
-            out.push(c.cmd(&["PING"]));
-            out.push(c.cmd(&["EXEC"]));
-        };
         for (x, y) in [(&a, &b), (&b, &a)] {
             // After a successful EXEC.
             out.push(c.cmd(&["SET", x, "30"]));
             out.push(c.cmd(&["WATCH", x]));
-            tx(&mut c, &mut out);
+            exec_ping(&mut c, &mut out);
             out.push(w.cmd(&["SET", x, "40"]));
-            tx(&mut c, &mut out);
+            exec_ping(&mut c, &mut out);
             // After a failed EXEC.
             out.push(c.cmd(&["WATCH", x, y]));
             out.push(w.cmd(&["SET", x, "40"]));
-            tx(&mut c, &mut out);
+            exec_ping(&mut c, &mut out);
             out.push(w.cmd(&["SET", y, "40"]));
-            tx(&mut c, &mut out);
+            exec_ping(&mut c, &mut out);
             // UNWATCH (also clears the dirty flag).
             out.push(c.cmd(&["WATCH", x]));
             out.push(w.cmd(&["SET", x, "50"]));
             out.push(c.cmd(&["UNWATCH"]));
-            tx(&mut c, &mut out);
+            exec_ping(&mut c, &mut out);
             out.push(c.cmd(&["UNWATCH"]));
             // DISCARD clears the dirty flag and the watches.
             out.push(c.cmd(&["WATCH", x]));
@@ -451,26 +442,26 @@ fn watch_lifecycle_matches_redis() {
             out.push(c.cmd(&["WATCH", x, x]));
             out.push(w.cmd(&["SET", x, "1"]));
             out.push(c.cmd(&["WATCH", y]));
-            tx(&mut c, &mut out);
+            exec_ping(&mut c, &mut out);
             // WATCH remembers the db.
             out.push(c.cmd(&["SELECT", "5"]));
             out.push(c.cmd(&["SET", x, "30"]));
             out.push(c.cmd(&["WATCH", x]));
             out.push(w.cmd(&["SELECT", "1"]));
             out.push(w.cmd(&["SET", x, "10"]));
-            tx(&mut c, &mut out);
+            exec_ping(&mut c, &mut out);
             out.push(c.cmd(&["WATCH", x]));
             out.push(w.cmd(&["SELECT", "5"]));
             out.push(w.cmd(&["DEL", x]));
             out.push(w.cmd(&["SELECT", "0"]));
-            tx(&mut c, &mut out);
+            exec_ping(&mut c, &mut out);
             out.push(c.cmd(&["SELECT", "0"]));
             // FLUSHDB of another db does not touch.
             out.push(c.cmd(&["WATCH", x]));
             out.push(w.cmd(&["SELECT", "5"]));
             out.push(w.cmd(&["FLUSHDB"]));
             out.push(w.cmd(&["SELECT", "0"]));
-            tx(&mut c, &mut out);
+            exec_ping(&mut c, &mut out);
         }
         // Many watchers that disconnect leave nothing behind that breaks later writes.
         for _ in 0..20 {
@@ -508,47 +499,35 @@ fn watch_and_expiry_match_redis() {
             out.push(c.cmd(&["WATCH", x]));
             wait(400);
             out.push(w.cmd(&["GET", x]));
-            out.push(c.cmd(&["MULTI"]));
-            out.push(c.cmd(&["PING"]));
-            out.push(c.cmd(&["EXEC"]));
+            exec_ping(&mut c, &mut out);
             // Stale at WATCH.
             out.push(c.cmd(&["SET", x, "foo", "PX", "1"]));
             wait(20);
             out.push(c.cmd(&["WATCH", x]));
-            out.push(c.cmd(&["MULTI"]));
-            out.push(c.cmd(&["PING"]));
-            out.push(c.cmd(&["EXEC"]));
+            exec_ping(&mut c, &mut out);
             // Stale at WATCH, then deleted by EXISTS.
             out.push(c.cmd(&["SET", x, "foo", "PX", "1"]));
             wait(20);
             out.push(c.cmd(&["WATCH", x]));
             out.push(w.cmd(&["EXISTS", x]));
-            out.push(c.cmd(&["MULTI"]));
-            out.push(c.cmd(&["PING"]));
-            out.push(c.cmd(&["EXEC"]));
+            exec_ping(&mut c, &mut out);
             // Stale at WATCH, then flushed.
             out.push(c.cmd(&["SET", x, "foo", "PX", "1"]));
             wait(20);
             out.push(c.cmd(&["WATCH", x]));
             out.push(w.cmd(&["FLUSHDB"]));
-            out.push(c.cmd(&["MULTI"]));
-            out.push(c.cmd(&["PING"]));
-            out.push(c.cmd(&["EXEC"]));
+            exec_ping(&mut c, &mut out);
             // Stale at WATCH, then written: a change.
             out.push(c.cmd(&["SET", x, "foo", "PX", "1"]));
             wait(20);
             out.push(c.cmd(&["WATCH", x]));
             out.push(w.cmd(&["SET", x, "new"]));
-            out.push(c.cmd(&["MULTI"]));
-            out.push(c.cmd(&["PING"]));
-            out.push(c.cmd(&["EXEC"]));
+            exec_ping(&mut c, &mut out);
             // EXPIRE in the past deletes a watched key.
             out.push(c.cmd(&["SET", x, "1"]));
             out.push(c.cmd(&["WATCH", x]));
             out.push(w.cmd(&["PEXPIREAT", x, "1"]));
-            out.push(c.cmd(&["MULTI"]));
-            out.push(c.cmd(&["PING"]));
-            out.push(c.cmd(&["EXEC"]));
+            exec_ping(&mut c, &mut out);
         }
         out.push(c.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"]));
         // Deleted by the active expiry cycle: a change.
@@ -559,9 +538,7 @@ fn watch_and_expiry_match_redis() {
         wait_for("the keys to expire", Duration::from_secs(10), || {
             w.cmd(&["DBSIZE"]).as_int() == 0
         });
-        out.push(c.cmd(&["MULTI"]));
-        out.push(c.cmd(&["PING"]));
-        out.push(c.cmd(&["EXEC"]));
+        exec_ping(&mut c, &mut out);
         out
     });
 }
@@ -615,4 +592,11 @@ fn command_and_error_stats_match_redis() {
         out.extend(keep("errorstats", &mut c));
         out
     });
+}
+
+/// MULTI, PING, EXEC on `c`, each reply kept: whether a watched key made EXEC fail.
+fn exec_ping(c: &mut Conn, out: &mut Vec<Value>) {
+    out.push(c.cmd(&["MULTI"]));
+    out.push(c.cmd(&["PING"]));
+    out.push(c.cmd(&["EXEC"]));
 }
