@@ -462,19 +462,13 @@ fn footer_checks() {
         Err(PayloadError::VersionOrChecksum)
     );
     // Version 11 with a correct CRC: still refused.
-    let mut v11 = p[..p.len() - 10].to_vec();
-    v11.extend_from_slice(&11u16.to_le_bytes());
-    let crc = crate::rdb::crc64(&v11);
-    v11.extend_from_slice(&crc.to_le_bytes());
+    let v11 = with_version(&p, 11);
     assert_eq!(
         restore_payload(&v11, &limits()),
         Err(PayloadError::VersionOrChecksum)
     );
     // Older versions load.
-    let mut v9 = p[..p.len() - 10].to_vec();
-    v9.extend_from_slice(&9u16.to_le_bytes());
-    let crc = crate::rdb::crc64(&v9);
-    v9.extend_from_slice(&crc.to_le_bytes());
+    let v9 = with_version(&p, 9);
     assert!(restore_payload(&v9, &limits()).is_ok());
 }
 
@@ -620,4 +614,13 @@ fn mutation_fuzz_never_panics() {
         let _ = read_value(t, &mut Reader::new(&m[1..]), &limits());
         let _ = restore_payload(&payload(&m), &limits());
     }
+}
+
+/// A DUMP payload re-footed with RDB version `v` and a correct CRC.
+fn with_version(payload: &[u8], v: u16) -> Vec<u8> {
+    let mut out = payload[..payload.len() - 10].to_vec();
+    out.extend_from_slice(&v.to_le_bytes());
+    let crc = crate::rdb::crc64(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
 }
