@@ -29,6 +29,12 @@
 //!   transaction id so they pass its locks. Every other command checks its keys against
 //!   its shard's locks, which costs one `Cell` read while no locks are in play; the
 //!   module doc argues why there is no torn read, deadlock or starvation.
+//! - Transactions ([`server::multi`], [`commands::multi`]): a client in MULTI queues its
+//!   commands at its coordinator; EXEC runs them under the locks of all their keys (and of
+//!   the watched ones), or, when they are plain commands and nothing is watched, as one
+//!   lock-and-run message per shard. WATCH registers the key on its owner shard
+//!   ([`storage::watch`]); every write, expiry, flush or swap of it marks the client's
+//!   shared dirty flag.
 //! - Blocking pops ([`server::blocking`]): BLPOP and friends run at the coordinator. Each
 //!   key's owner shard either pops at once or registers a waiter, atomically on that
 //!   shard; a waiter is served in FIFO order when its key is created (`Db::insert` marks

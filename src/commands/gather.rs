@@ -15,9 +15,10 @@
 //! collection type (`copy_of::<Set>`); a caller accepting several types (ZUNION reads sets
 //! and sorted sets) passes its own function returning an enum.
 //!
-//! Not atomic across shards: other clients' commands may run between the fetch and the
-//! store (the atomic cross-shard issue replaces these steps). When every key is on one
-//! shard, commands run there as one ordinary shard command instead (`Run::ShardOr`).
+//! Atomic across shards: the dispatcher holds [`crate::server::txn`] locks on every key
+//! from before the fetch to after the store, and these messages pass them. When every key
+//! is on one shard, commands run there as one ordinary shard command instead
+//! (`Run::ShardOr`).
 
 use std::future::Future;
 use std::pin::Pin;

@@ -7,9 +7,8 @@
 //!
 //! LMOVE/RPOPLPUSH with the two keys on different shards, and LMPOP (whose keys COMMAND
 //! does not list: `numkeys` says where they are), run at the coordinator: it asks each
-//! shard in turn with `run_on`. Those steps are not atomic with respect to other clients'
-//! commands between them (the atomic cross-shard issue replaces them); on a quiet server
-//! they give Redis's replies and effects.
+//! shard in turn with `run_on`, under the dispatcher's [`crate::server::txn`] locks on
+//! every key, so no other client's command runs between the steps.
 
 use super::spec;
 use bytes::Bytes;

@@ -8,8 +8,8 @@
 //! An intersection or a difference copies only one set (the smallest, the first) and lets
 //! the shards of the other keys filter its members ([`inter_across`], [`diff_across`]).
 //! Both paths build results the same way, so they give the same replies and encodings.
-//! The cross-shard path is not atomic: other clients' commands may run between its steps
-//! (the atomic cross-shard issue will close that).
+//! The cross-shard path runs under the dispatcher's [`crate::server::txn`] locks on every
+//! key, so no other client's command runs between its steps.
 //!
 //! Encodings follow Redis: a result set starts as an empty intset and members are added
 //! one by one (`createIntsetObject` + `setTypeAdd`), so it is an intset exactly when
@@ -319,8 +319,8 @@ async fn filter_across(
 
 /// The members common to the sets at `keys` (at most `limit` of them, 0: all), across
 /// shards, copying only the smallest set: sizes, then the smallest set's members, then
-/// the shards of the other keys filter them. Not atomic: a set changed between the steps
-/// is seen as it is at each step.
+/// the shards of the other keys filter them (under the command's locks: no set changes
+/// between the steps).
 async fn inter_across(
     shard: &ShardCtx,
     db: usize,
@@ -550,9 +550,8 @@ fn is_set(o: &Object) -> bool {
 
 /// SMOVE with the keys on two shards: check the destination's type, then (on the
 /// source's shard) check the source and remove the member, then add it at the
-/// destination. Not atomic across shards: should another client change the destination
-/// into another type between the steps, the member goes back to the source and the reply
-/// is WRONGTYPE.
+/// destination, all under the command's locks on both keys. Should the destination still
+/// refuse the member, it goes back to the source and the reply is WRONGTYPE.
 pub(super) fn smove_across(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
     Box::pin(async move {
         let shard = c.shard.clone();

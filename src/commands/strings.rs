@@ -417,9 +417,9 @@ fn msetnx_coord(c: &mut Client, a: Vec<Bytes>) -> Pin<Box<dyn Future<Output = ()
 /// MSETNX whose keys span shards: ask every involved shard whether any of its keys
 /// exists, then, if none does, set each shard's pairs.
 ///
-/// Not atomic yet: another client may create one of the keys between the check and the
-/// set, or read some keys before the others are set. The cross-shard atomicity issue
-/// replaces this function's two phases with one coordinated step.
+/// Atomic: the dispatcher holds exclusive [`crate::server::txn`] locks on every key across
+/// both phases, so no key appears between the check and the set, and no reader sees some
+/// keys set before the others.
 async fn msetnx_across_shards(c: &mut Client, a: Vec<Bytes>) {
     if a.len().is_multiple_of(2) {
         return c.reply().error(&errors::arity("msetnx"));

@@ -6,9 +6,8 @@
 //! function runs there (one message, atomic); otherwise the coordinator copies the sources
 //! from their owners ([`gather::fetch`], one message per shard), computes, and stores at the
 //! destination's owner ([`gather::store`]). ZMPOP across shards tries the keys in order,
-//! one message each, until one pops. The cross-shard paths are not atomic: they are
-//! correct when nothing else writes those keys meanwhile (the atomic cross-shard issue
-//! replaces the read/compute/store steps).
+//! one message each, until one pops. The cross-shard paths run under the dispatcher's
+//! [`crate::server::txn`] locks on every key: nothing else writes them meanwhile.
 //!
 //! Sources may be sorted sets or sets (every set member scores 1), as in `t_zset.c`.
 

@@ -306,8 +306,8 @@ impl Client {
     /// Runs a multi-key command whose keys live on several shards as one part per shard
     /// (the same command with that shard's keys), then combines the parts' replies.
     ///
-    /// This is the one place multi-key commands are split; the atomic cross-shard issue
-    /// replaces what happens between "send parts" and "combine" with a coordinated step.
+    /// This is the one place multi-key commands are split. Outside a transaction each part
+    /// takes its shard's locks in the same message (shard order), so the whole is atomic.
     async fn run_split(
         &mut self,
         spec: &'static CommandSpec,

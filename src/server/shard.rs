@@ -280,6 +280,26 @@ impl ShardCtx {
         }
     }
 
+    /// Sends the request `make(origin, req_id)` builds to `shard` and returns the future of
+    /// its answer. If the peer is gone (only during shutdown) the request is forgotten
+    /// and the future never completes: the process is about to exit.
+    async fn request(
+        &self,
+        shard: usize,
+        make: impl FnOnce(usize, u64) -> ShardRequest,
+    ) -> oneshot::Receiver<ReplyPayload> {
+        let (req_id, rx) = self.register();
+        if self
+            .requests
+            .send_to(shard, make(self.id, req_id))
+            .await
+            .is_err()
+        {
+            self.pending.borrow_mut().remove(&req_id);
+        }
+        rx
+    }
+
     /// Sends a batch of commands to `shard` and returns a future of their encoded replies.
     pub async fn send_batch(
         &self,
@@ -288,20 +308,14 @@ impl ShardCtx {
         resp3: bool,
         tx: Option<TxId>,
     ) -> oneshot::Receiver<ReplyPayload> {
-        let (req_id, rx) = self.register();
-        let msg = ShardRequest::Batch {
-            origin: self.id,
+        self.request(shard, |origin, req_id| ShardRequest::Batch {
+            origin,
             req_id,
             resp3,
             tx,
             items,
-        };
-        if self.requests.send_to(shard, msg).await.is_err() {
-            // The peer is gone: only during shutdown. The receiver never completes and the
-            // process is about to exit.
-            self.pending.borrow_mut().remove(&req_id);
-        }
-        rx
+        })
+        .await
     }
 
     /// Takes a transaction's locks on another shard; returns once they are granted
@@ -313,18 +327,15 @@ impl ShardCtx {
         set: LockSet,
         try_only: bool,
     ) -> bool {
-        let (req_id, rx) = self.register();
-        let msg = ShardRequest::Lock {
-            origin: self.id,
-            req_id,
-            tx,
-            set,
-            try_only,
-        };
-        if self.requests.send_to(shard, msg).await.is_err() {
-            self.pending.borrow_mut().remove(&req_id);
-            return false;
-        }
+        let rx = self
+            .request(shard, |origin, req_id| ShardRequest::Lock {
+                origin,
+                req_id,
+                tx,
+                set,
+                try_only,
+            })
+            .await;
         match rx.await {
             ReplyPayload::Op(any) => any.downcast::<bool>().map(|b| *b).unwrap_or(false),
             ReplyPayload::Batch { .. } => false,
@@ -341,19 +352,15 @@ impl ShardCtx {
         resp3: bool,
         release: bool,
     ) -> oneshot::Receiver<ReplyPayload> {
-        let (req_id, rx) = self.register();
-        let msg = ShardRequest::LockBatch {
-            origin: self.id,
+        self.request(shard, |origin, req_id| ShardRequest::LockBatch {
+            origin,
             req_id,
             tx,
             resp3,
             items,
             release,
-        };
-        if self.requests.send_to(shard, msg).await.is_err() {
-            self.pending.borrow_mut().remove(&req_id);
-        }
-        rx
+        })
+        .await
     }
 
     /// Releases a transaction's locks on another shard (nothing to wait for).
@@ -375,16 +382,14 @@ impl ShardCtx {
             self.serve_blocked();
             return r;
         }
-        let (req_id, rx) = self.register();
         let op: ShardOp = Box::new(move |s| Box::new(f(s)));
-        let msg = ShardRequest::Op {
-            origin: self.id,
-            req_id,
-            op,
-        };
-        if self.requests.send_to(shard, msg).await.is_err() {
-            self.pending.borrow_mut().remove(&req_id);
-        }
+        let rx = self
+            .request(shard, |origin, req_id| ShardRequest::Op {
+                origin,
+                req_id,
+                op,
+            })
+            .await;
         match rx.await {
             ReplyPayload::Op(any) => *any.downcast::<R>().expect("op result type"),
             ReplyPayload::Batch { .. } => unreachable!("op answered with a batch"),
@@ -402,17 +407,15 @@ impl ShardCtx {
             if shard == self.id {
                 continue;
             }
-            let (req_id, rx) = self.register();
             let g = f.clone();
             let op: ShardOp = Box::new(move |s| Box::new(g(s)));
-            let msg = ShardRequest::Op {
-                origin: self.id,
-                req_id,
-                op,
-            };
-            if self.requests.send_to(shard, msg).await.is_err() {
-                self.pending.borrow_mut().remove(&req_id);
-            }
+            let rx = self
+                .request(shard, |origin, req_id| ShardRequest::Op {
+                    origin,
+                    req_id,
+                    op,
+                })
+                .await;
             waiting.push((shard, rx));
         }
         let mut results: Vec<Option<R>> = (0..self.nshards).map(|_| None).collect();

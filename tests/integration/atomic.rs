@@ -218,13 +218,16 @@ fn lmove_between_shards_keeps_the_total() {
                 }
             })
         };
-        // Six elements are always somewhere: both lists can never be missing at once
-        // (an element in flight between shards would make that possible).
+        // Read both lengths at one moment: the six elements are always all there.
         let reader = || -> Reader {
             let keys = keys.clone();
             Box::new(move |c| {
-                let n = c.cmd(&["EXISTS", &keys[0], &keys[1]]).as_int();
-                assert!(n >= 1, "all elements in flight between shards");
+                c.cmd(&["MULTI"]);
+                c.cmd(&["LLEN", &keys[0]]);
+                c.cmd(&["LLEN", &keys[1]]);
+                let lens = c.cmd(&["EXEC"]);
+                let total: i64 = lens.items().iter().map(Value::as_int).sum();
+                assert_eq!(total, 6, "an element in flight between shards: {lens:?}");
             })
         };
         race(

@@ -3,9 +3,9 @@
 //! When both keys live on one shard the command runs there like any other. When they
 //! live on two shards the coordinator runs it in steps with `run_on`: it takes the entry
 //! out of (or copies it from) the source shard, and the entry itself (an owned, `Send`
-//! block) travels in the closure's result to the destination shard's closure. The steps
-//! are not atomic with respect to other clients' commands between them; the atomic
-//! cross-shard issue will replace them with a coordinated step.
+//! block) travels in the closure's result to the destination shard's closure. The
+//! dispatcher holds [`crate::server::txn`] locks on both keys across the steps, so no
+//! client sees the key in both places or in neither.
 
 use bytes::Bytes;
 

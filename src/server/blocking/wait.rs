@@ -157,8 +157,8 @@ pub async fn pop_or_block(c: &mut Client, req: PopRequest) -> Outcome {
         }
     } else {
         // Keys on several shards: find the first key (in argument order) with data or the
-        // wrong type, and pop there; retried if another client emptied it meanwhile. Not
-        // atomic across shards (a later issue): exact when nothing else runs.
+        // wrong type, and pop there. The dispatcher's locks on every key (server::txn) keep
+        // other clients out until this either pops or blocks.
         for _ in 0..3 {
             let mut first: Option<(usize, KeyState, usize)> = None;
             for (owner, keys) in &by_shard {

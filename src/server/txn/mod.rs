@@ -556,8 +556,11 @@ pub fn exec_plan(
             continue;
         };
         if spec.name == "select" {
-            if let Some(i) = crate::commands::args::int(&args[1]).filter(|&i| i >= 0) {
-                db = (i as usize).min(databases.saturating_sub(1));
+            // A SELECT that fails at run time leaves the db as it was.
+            if let Some(i) =
+                crate::commands::args::int(&args[1]).filter(|&i| i >= 0 && (i as usize) < databases)
+            {
+                db = i as usize;
             }
         }
         let coord = match spec.run {
@@ -574,10 +577,11 @@ pub fn exec_plan(
         if spec.flags & (flag::WRITE | flag::READONLY) == 0 {
             continue;
         }
-        let mut more = plan(spec, args, db, n, databases);
-        if more.is_empty() && command_info::key_indexes(spec, args).is_empty() {
-            more = whole_keyspace(n, databases);
-        }
+        let more = match plan(spec, args, db, n, databases) {
+            // A keyless command that reads or writes data (DBSIZE, KEYS...).
+            none if none.is_empty() => whole_keyspace(n, databases),
+            some => some,
+        };
         add(&mut parts, more);
     }
     for (wdb, key) in watched {
