@@ -77,6 +77,9 @@
 //!   ([`snapshot::RdbFile`]) writes a temp file, fsyncs and renames it; start-up loading
 //!   decodes the whole file first (nothing installed unless all of it decodes) while
 //!   clients get `-LOADING`, then each shard inserts its own keys.
+//! - [`replication`]: the replication log (also the backlog) every shard appends its
+//!   writes to, lock-free, in the form replicas replay them; the master and replica sides
+//!   of Redis's replication protocol.
 //! - [`config`]: redis.conf-syntax configuration, the options shardis implements, and the
 //!   names of Redis's other options (accepted with a warning).
 //! - [`metrics`]: per-command statistics (calls, time, rejections, failures, an
@@ -108,6 +111,7 @@ pub mod config;
 pub mod metrics;
 pub mod protocol;
 pub mod rdb;
+pub mod replication;
 pub mod server;
 pub mod snapshot;
 pub mod storage;

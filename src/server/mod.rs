@@ -67,6 +67,8 @@ pub struct Global {
     pub lastsave_unix: AtomicU64,
     /// RDB persistence status: saves, changes since the last one, loading.
     pub persist: persist::Status,
+    /// The replication log (and backlog): every shard appends its writes.
+    pub repl_log: crate::replication::log::ReplLog,
     shutdown: crossbeam_channel::Sender<Shutdown>,
 }
 
@@ -337,6 +339,8 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
             .unwrap_or_default(),
         lastsave_unix: AtomicU64::new(unix_ms() / 1000),
         persist: persist::Status::new(nshards),
+        // Producers: the shards, then the replication core.
+        repl_log: crate::replication::log::ReplLog::new(1 << 20, nshards + 1),
         shutdown: shutdown_tx,
     });
     // Before the shards start: commands get -LOADING until the file is in.
