@@ -50,7 +50,20 @@ impl ReplLog {
     /// no database, PING and REPLCONF GETACK), preceded by `SELECT db` when the stream's
     /// current database differs. Returns the offset of the record's last byte.
     /// `producer` is the caller's slot (a shard id, or the replication core's).
-    pub fn append(&self, _producer: usize, db: Option<usize>, record: &[u8]) -> u64 {
+    pub fn append(&self, producer: usize, db: Option<usize>, record: &[u8]) -> u64 {
+        self.append_switching(producer, db, record, db)
+    }
+
+    /// Like [`ReplLog::append`] for a record that contains `SELECT`s of its own (a
+    /// `MULTI ... EXEC` spanning databases): it starts in `db` and leaves the stream in
+    /// `end_db` (`None`: unknown, the next record with a db gets a SELECT).
+    pub fn append_switching(
+        &self,
+        _producer: usize,
+        db: Option<usize>,
+        record: &[u8],
+        end_db: Option<usize>,
+    ) -> u64 {
         let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let mut select = Vec::new();
         if let Some(db) = db {
@@ -58,6 +71,9 @@ impl ReplLog {
                 encode_select(&mut select, db);
                 g.db = Some(db);
             }
+        }
+        if db.is_some() || end_db.is_some() {
+            g.db = end_db;
         }
         for part in [&select[..], record] {
             g.bytes.extend(part.iter().copied());

@@ -7,6 +7,9 @@
 //!   write is applied and before its reply leaves; the `SELECT` a record needs is decided
 //!   in the same atomic step that reserves its bytes.
 //! - [`record`]: RESP encoding of the commands the log holds.
+//! - [`state`]: the master role's shared state (ids, counters, connected replicas) that
+//!   INFO, ROLE, WAIT and `min-replicas-*` read.
 
 pub mod log;
 pub mod record;
+pub mod state;

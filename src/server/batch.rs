@@ -187,10 +187,13 @@ impl Client {
                         let call = crate::metrics::CoordCall::start(spec, &args, self.out.len());
                         self.lock_for(spec, &args).await;
                         let start = self.out.len();
+                        let args_copy = args.clone();
                         f(self, args).await;
                         if spec.flags & flag::WRITE != 0 && self.out.get(start) != Some(&b'-') {
                             // Changes since the last save (shard commands count in exec).
                             self.shard.global.persist.bump_dirty(self.shard.id);
+                            // INTERIM propagation: the command verbatim.
+                            self.shard.log_record(self.db, &args_copy);
                         }
                         self.unlock_own().await;
                         call.finish(self);

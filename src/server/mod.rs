@@ -69,6 +69,8 @@ pub struct Global {
     pub persist: persist::Status,
     /// The replication log (and backlog): every shard appends its writes.
     pub repl_log: crate::replication::log::ReplLog,
+    /// The master role's ids, counters and replicas.
+    pub repl: crate::replication::state::MasterState,
     shutdown: crossbeam_channel::Sender<Shutdown>,
 }
 
@@ -155,8 +157,10 @@ async fn active_expiry(shard: Rc<ShardCtx>) {
                     break;
                 }
             }
-            // The replication log will record these deletions; until then drop them.
-            db.expired_log.clear();
+            // Active expiry deletions go out as DEL.
+            for key in std::mem::take(&mut db.expired_log) {
+                shard.log_record(i, &[&b"DEL"[..], &key]);
+            }
         }
     }
 }
@@ -341,6 +345,7 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
         persist: persist::Status::new(nshards),
         // Producers: the shards, then the replication core.
         repl_log: crate::replication::log::ReplLog::new(1 << 20, nshards + 1),
+        repl: crate::replication::state::MasterState::new(),
         shutdown: shutdown_tx,
     });
     // Before the shards start: commands get -LOADING until the file is in.

@@ -133,6 +133,8 @@ pub struct ShardCtx {
     pub blocking: super::blocking::Registry,
     /// Intent locks of cross-shard transactions on this shard's keys.
     pub(crate) txn: super::txn::ShardLocks,
+    /// Scratch for the records this shard appends to the replication log.
+    repl_scratch: RefCell<Vec<u8>>,
 }
 
 impl ShardCtx {
@@ -163,6 +165,7 @@ impl ShardCtx {
             metrics: Default::default(),
             blocking: Default::default(),
             txn: super::txn::ShardLocks::new(),
+            repl_scratch: RefCell::new(Vec::new()),
             global,
         }
     }
@@ -268,16 +271,29 @@ impl ShardCtx {
             out: Reply::new(out, resp3),
         };
         run(&mut ctx, args);
-        if spec.flags & crate::commands::flag::WRITE != 0 && out.get(start) != Some(&b'-') {
+        let wrote = spec.flags & crate::commands::flag::WRITE != 0 && out.get(start) != Some(&b'-');
+        if wrote {
             // Changes since the last save (INFO, save points): one per successful write.
             self.global.persist.bump_dirty(self.id);
         }
         call.finish_exec(self, spec, args, out);
-        let db = &mut ks.dbs[db];
-        if !db.expired_log.is_empty() {
-            // The replication log will record these as DEL; until then they are dropped.
-            db.expired_log.clear();
+        let expired = std::mem::take(&mut ks.dbs[db].expired_log);
+        // INTERIM propagation: keys found expired go out as DEL, then every successful
+        // write verbatim (deterministic rewrites and no-op detection come next).
+        for key in &expired {
+            self.log_record(db, &[&b"DEL"[..], key]);
         }
+        if wrote {
+            self.log_record(db, args);
+        }
+    }
+
+    /// Appends one command to the replication log, as a record of database `db`.
+    pub(crate) fn log_record<A: AsRef<[u8]>>(&self, db: usize, args: &[A]) {
+        let mut buf = self.repl_scratch.borrow_mut();
+        buf.clear();
+        crate::replication::record::encode_command(&mut buf, args);
+        self.global.repl_log.append(self.id, Some(db), &buf);
     }
 
     /// Sends the request `make(origin, req_id)` builds to `shard` and returns the future of
