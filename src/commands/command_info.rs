@@ -693,6 +693,7 @@ mod tests {
             db: 0,
             now_ms: 0,
             out: Reply::new(&mut buf, resp3),
+            prop: &mut Default::default(),
         };
         let a: Vec<Bytes> = args
             .iter()

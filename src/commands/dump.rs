@@ -126,6 +126,7 @@ fn restore(ctx: &mut ExecCtx, a: &[Bytes]) {
     if o.replace {
         db.remove(key, now);
     }
+    let db = ctx.db();
     let expire_at = match ttl {
         0 => None,
         t if o.absttl => Some(t),
@@ -133,9 +134,19 @@ fn restore(ctx: &mut ExecCtx, a: &[Bytes]) {
     };
     // A TTL already in the past: the key is not created (an old one is gone with REPLACE).
     if expire_at.is_some_and(|at| at <= now) {
+        // Replicated as the deletion of the replaced key, if there was one.
+        ctx.rewrite(&[&b"DEL"[..], key]);
         return ctx.out.ok();
     }
     db.insert(value.into_entry(key, expire_at));
+    if let (Some(at), false) = (expire_at, o.absttl) {
+        // A relative TTL is replicated as the absolute time (cluster.c: `ABSTTL`).
+        let mut n = itoa::Buffer::new();
+        let mut rec: Vec<&[u8]> = a.iter().map(|w| &w[..]).collect();
+        rec[2] = n.format(at).as_bytes();
+        rec.push(b"ABSTTL");
+        ctx.rewrite(&rec);
+    }
     ctx.out.ok();
 }
 

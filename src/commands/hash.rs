@@ -275,5 +275,8 @@ fn hincrbyfloat(ctx: &mut ExecCtx, a: &[Bytes]) {
     };
     let text = sum.to_human_string();
     h.set(&a[2], text.as_bytes(), &limits);
+    drop(h);
     ctx.out.bulk(text.as_bytes());
+    // Replicated as the value it produced (t_hash.c: HSET key field value).
+    ctx.rewrite(&[&b"HSET"[..], &a[1], &a[2], text.as_bytes()]);
 }

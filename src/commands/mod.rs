@@ -34,6 +34,7 @@ pub mod list_ops;
 pub mod long_double;
 pub mod multi;
 pub mod persistence;
+pub mod propagate;
 pub mod scan_args;
 pub mod server;
 pub mod set;
@@ -275,17 +276,34 @@ pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
 }
 
 /// Everything a shard-side command may touch: this shard's keyspace, the selected db, the
-/// time of the request and the output buffer.
+/// time of the request, the output buffer, and what it propagates to the replication log
+/// ([`propagate`]).
 pub struct ExecCtx<'a> {
     pub ks: &'a mut Keyspace,
     pub db: usize,
     pub now_ms: u64,
     pub out: Reply<'a>,
+    pub prop: &'a mut propagate::Prop,
 }
 
 impl ExecCtx<'_> {
     pub fn db(&mut self) -> &mut Db {
         &mut self.ks.dbs[self.db]
+    }
+
+    /// This write changed nothing: it is not propagated ([`propagate::Prop::unchanged`]).
+    pub fn unchanged(&mut self) {
+        self.prop.unchanged();
+    }
+
+    /// Propagates `args` instead of the command ([`propagate::Prop::rewrite`]).
+    pub fn rewrite<A: AsRef<[u8]>>(&mut self, args: &[A]) {
+        self.prop.rewrite(args);
+    }
+
+    /// Propagates `args` too, in the selected db ([`propagate::Prop::also`]).
+    pub fn also<A: AsRef<[u8]>>(&mut self, args: &[A]) {
+        self.prop.also(self.db, args);
     }
 }
 

@@ -213,18 +213,24 @@ fn spop(ctx: &mut ExecCtx, a: &[Bytes]) {
         Ok(_) => return ctx.out.null(),
         Err(WrongType) => return ctx.out.error(errors::WRONGTYPE),
     };
-    let out = &mut ctx.out;
+    let (out, prop) = (&mut ctx.out, &mut *ctx.prop);
     let size = set.len();
+    // Replicated as what was removed (t_set.c): SREM of the member, SREM per member
+    // (several: one MULTI ... EXEC record), DEL of a set taken whole.
+    let key = &a[1][..];
+    let mut srem = |m: &[u8]| prop.also(db, &[&b"SREM"[..], key, m]);
     match count {
         None => {
             let m = set.pop_random(rng.next_u64()).expect("not empty");
             out.bulk(&m);
+            srem(&m);
         }
         Some(0) => return out.set(0),
         Some(n) if n >= size => {
             // The whole set (Redis replies it through SUNION of the one key).
             reply_set(out, size, set.iter());
             drop(set);
+            ctx.prop.rewrite(&[&b"DEL"[..], key]);
             return typed::delete(&mut ctx.ks.dbs[db], &a[1], now);
         }
         Some(n) if (size - n) * SPOP_MOVE_STRATEGY_MUL > n => {
@@ -232,6 +238,7 @@ fn spop(ctx: &mut ExecCtx, a: &[Bytes]) {
             for _ in 0..n {
                 let m = set.pop_random(rng.next_u64()).expect("n < size");
                 out.bulk(&m);
+                srem(&m);
             }
         }
         Some(n) => {
@@ -243,9 +250,18 @@ fn spop(ctx: &mut ExecCtx, a: &[Bytes]) {
                 kept.add(&m, max);
             }
             reply_set(out, n, set.iter());
+            for e in set.iter() {
+                match e {
+                    crate::storage::set::Elem::Int(v) => {
+                        srem(itoa::Buffer::new().format(v).as_bytes())
+                    }
+                    crate::storage::set::Elem::Str(s) => srem(s),
+                }
+            }
             *set = kept;
         }
     }
+    ctx.prop.suppress();
     let empty = set.is_empty();
     drop(set);
     if empty {

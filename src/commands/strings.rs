@@ -247,6 +247,12 @@ fn set_generic(
         },
         None => None,
     };
+    if let Some(at) = at {
+        // A relative or absolute expiry goes out as `SET key value PXAT ms` (when the
+        // key is set at all: the record is only sent if the command changed something).
+        let mut n = itoa::Buffer::new();
+        ctx.rewrite(&[&b"SET"[..], key, value, b"PXAT", n.format(at).as_bytes()]);
+    }
     // The common case touches the table once: replace whatever is there.
     if !o.nx && !o.xx && !o.get && !o.keepttl {
         ctx.db().insert(Entry::new(key, NewValue::Str(value), at));
@@ -278,7 +284,19 @@ fn set_generic(
 
 fn set(ctx: &mut ExecCtx, a: &[Bytes]) {
     match parse_ext_args(&a[3..], ExtFor::Set) {
-        Ok(o) => set_generic(ctx, (&a[1], &a[2]), &o, "set", SetReplies::OkNil),
+        Ok(o) => {
+            if o.get && o.expire.is_none() {
+                // Replicated without its GET words (with an expiry it is rewritten whole).
+                let kept: Vec<&[u8]> = a
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, w)| *i < 3 || !args::eq(w, "get"))
+                    .map(|(_, w)| &w[..])
+                    .collect();
+                ctx.rewrite(&kept);
+            }
+            set_generic(ctx, (&a[1], &a[2]), &o, "set", SetReplies::OkNil)
+        }
         Err(e) => ctx.out.error(e),
     }
 }
@@ -312,6 +330,7 @@ fn getset(ctx: &mut ExecCtx, a: &[Bytes]) {
     if reply_get(ctx, &a[1]) {
         ctx.db()
             .insert(Entry::new(&a[1], NewValue::Str(&a[2]), None));
+        ctx.rewrite(&[&b"SET"[..], &a[1], &a[2]]);
     }
 }
 
@@ -319,6 +338,7 @@ fn getdel(ctx: &mut ExecCtx, a: &[Bytes]) {
     if reply_get(ctx, &a[1]) {
         let now = ctx.now_ms;
         ctx.db().remove(&a[1], now);
+        ctx.rewrite(&[&b"DEL"[..], &a[1]]);
     }
 }
 
@@ -344,19 +364,29 @@ fn getex(ctx: &mut ExecCtx, a: &[Bytes]) {
     out.bulk(value);
     let db = &mut ks.dbs[*db];
     let absolute = matches!(o.expire, Some((ExpireUnit::ExAt | ExpireUnit::PxAt, _)));
+    // Never propagated as itself: DEL, PEXPIREAT or PERSIST (t_string.c getexCommand).
+    let key = &a[1][..];
     match at {
         // An absolute time already past deletes the key (Redis's checkAlreadyExpired).
         Some(at) if absolute && at <= now => {
-            db.remove(&a[1], now);
+            db.remove(key, now);
+            ctx.prop.rewrite(&[&b"DEL"[..], key]);
         }
         Some(at) => {
-            if let Some(mut e) = db.get_mut(&a[1], now) {
+            if let Some(mut e) = db.get_mut(key, now) {
                 e.set_expire(Some(at));
             }
+            let mut n = itoa::Buffer::new();
+            ctx.prop
+                .rewrite(&[&b"PEXPIREAT"[..], key, n.format(at).as_bytes()]);
         }
         None if o.persist => {
-            if let Some(mut e) = db.get_mut(&a[1], now) {
-                e.set_expire(None);
+            let had_ttl = db.get(key, now).is_some_and(|e| e.expire_at_ms().is_some());
+            if had_ttl {
+                if let Some(mut e) = db.get_mut(key, now) {
+                    e.set_expire(None);
+                }
+                ctx.prop.rewrite(&[&b"PERSIST"[..], key]);
             }
         }
         None => {}

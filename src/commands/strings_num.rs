@@ -96,4 +96,6 @@ pub fn incrbyfloat(ctx: &mut ExecCtx, a: &[Bytes]) {
     let text = sum.to_human_string();
     store(ctx, &a[1], NewValue::StrAsIs(text.as_bytes()));
     ctx.out.bulk(text.as_bytes());
+    // Replicated as the value it produced, so float formatting never diverges.
+    ctx.rewrite(&[&b"SET"[..], &a[1], text.as_bytes(), b"KEEPTTL"]);
 }

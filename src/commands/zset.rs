@@ -331,6 +331,10 @@ fn zadd_generic(ctx: &mut ExecCtx, a: &[Bytes], mut flags: u8) {
             }
         }
     }
+    if added + updated == 0 {
+        // Redis's dirty is `added + updated`: an identical score changes nothing.
+        ctx.unchanged();
+    }
     if has(INCR) {
         if processed > 0 {
             ctx.out.double(last_score);

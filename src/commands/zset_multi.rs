@@ -433,6 +433,7 @@ async fn exec_on(c: &mut Client, shard: usize, f: ShardFn, a: Vec<Bytes>) {
                 db,
                 now_ms: unix_ms(),
                 out: Reply::new(&mut buf, resp3),
+                prop: &mut Default::default(),
             };
             f(&mut ctx, &a);
             buf
@@ -546,6 +547,7 @@ fn zmpop_coord(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                         db,
                         now_ms: unix_ms(),
                         out: Reply::new(&mut buf, resp3),
+                        prop: &mut Default::default(),
                     };
                     let outcome =
                         pop_from(&mut ctx, &key, greatest, count, PopShape::NestedWithKey);

@@ -19,7 +19,8 @@ use std::ops::Range;
 use bytes::{Bytes, BytesMut};
 
 use super::client::{Client, ReplyMode};
-use super::shard::{unix_ms, BatchItem, ReplyPayload};
+use super::shard::{unix_ms, BatchItem, Capture, Captured, ReplyPayload};
+use crate::commands::propagate::Ops;
 use crate::commands::{errors, flag, lookup, Combine, CommandSpec, Run, ShardFn};
 use crate::protocol::parse::value_len;
 use crate::server::slot::key_shard;
@@ -155,7 +156,14 @@ impl Client {
                         } else {
                             None
                         };
-                        shard.exec(spec, f, self.db, &args, &mut self.out, self.resp3, now_ms);
+                        if self.multi.unit.is_some() {
+                            // Inside EXEC: its records join the transaction's.
+                            shard.capture_begin(false);
+                            shard.exec(spec, f, self.db, &args, &mut self.out, self.resp3, now_ms);
+                            self.join_unit(shard.capture_end());
+                        } else {
+                            shard.exec(spec, f, self.db, &args, &mut self.out, self.resp3, now_ms);
+                        }
                         txn::leave(&shard, waited);
                         crate::metrics::claim_slow(&shard, self);
                     }
@@ -187,14 +195,12 @@ impl Client {
                         let call = crate::metrics::CoordCall::start(spec, &args, self.out.len());
                         self.lock_for(spec, &args).await;
                         let start = self.out.len();
-                        let args_copy = args.clone();
+                        let args_copy = spec.is_write().then(|| args.clone());
                         f(self, args).await;
-                        if spec.flags & flag::WRITE != 0 && self.out.get(start) != Some(&b'-') {
-                            // Changes since the last save (shard commands count in exec).
-                            self.shard.global.persist.bump_dirty(self.shard.id);
-                            // INTERIM propagation: the command verbatim.
-                            self.shard.log_record(self.db, &args_copy);
+                        if let Some(args) = args_copy {
+                            self.propagate_coord(spec, &args, start);
                         }
+                        // Before any lock is released (see `Capture`).
                         self.unlock_own().await;
                         call.finish(self);
                     }
@@ -251,6 +257,13 @@ impl Client {
     ) {
         let mut waiting = Vec::new();
         let tx = self.tx.as_ref().map(|h| h.id);
+        // Inside EXEC the records come back (the transaction holds the keys' locks), or,
+        // with no locks (every command on that one shard), are one record appended there.
+        let capture = match (&self.multi.unit, tx) {
+            (None, _) => Capture::Off,
+            (Some(_), Some(_)) => Capture::Return { own_as_flag: false },
+            (Some(_), None) => Capture::Record,
+        };
         for (owner, items) in queued.iter_mut().enumerate() {
             if items.is_empty() {
                 continue;
@@ -258,7 +271,9 @@ impl Client {
             let items = std::mem::take(items);
             waiting.push((
                 owner,
-                self.shard.send_batch(owner, items, self.resp3, tx).await,
+                self.shard
+                    .send_batch(owner, items, self.resp3, tx, capture)
+                    .await,
             ));
         }
         if waiting.is_empty() {
@@ -266,7 +281,8 @@ impl Client {
         }
         let mut chunk_of = vec![usize::MAX; self.shard.nshards];
         for (owner, rx) in waiting {
-            if let ReplyPayload::Batch { buf, ends } = rx.await {
+            if let ReplyPayload::Batch { buf, ends, repl } = rx.await {
+                self.join_unit(repl);
                 chunk_of[owner] = chunks.len();
                 chunks.push(Chunk { buf, ends });
             }
@@ -348,6 +364,21 @@ impl Client {
         };
         let last = parts.iter().rposition(|(_, k)| !k.is_empty());
         let mut locked = Vec::new();
+        // Replication: each part returns the keys it found expired and whether it
+        // changed anything; the whole command is logged once, as the client sent it
+        // (Redis propagates MSET/DEL/UNLINK verbatim), before any lock is released.
+        let capture = Capture::Return { own_as_flag: true };
+        let mut side = Ops::default();
+        let mut own = false;
+        let mut gather = |repl: Option<Box<Captured>>| {
+            if let Some(r) = repl {
+                side.extend(&r.ops);
+                own |= r.own;
+                r.held
+            } else {
+                false
+            }
+        };
         for (owner, (part_args, key_indexes)) in parts.into_iter().enumerate() {
             if key_indexes.is_empty() {
                 continue;
@@ -360,6 +391,7 @@ impl Client {
                 }
                 let mut buf = BytesMut::new();
                 let part = crate::metrics::part_spec(spec);
+                self.shard.capture_begin(true);
                 self.shard.exec(
                     part,
                     f,
@@ -369,9 +401,12 @@ impl Client {
                     self.resp3,
                     unix_ms(),
                 );
+                let repl = self.shard.capture_end();
+                let logged = repl.is_some();
+                gather(repl);
                 results.push((key_indexes, buf.to_vec()));
                 if let Ok(tx) = own_tx {
-                    if release {
+                    if release && !logged {
                         txn::unlock(&self.shard, tx);
                     } else {
                         locked.push(owner);
@@ -388,25 +423,41 @@ impl Client {
                     Ok(tx) => {
                         let rx = self
                             .shard
-                            .lock_batch(owner, tx, vec![item], self.resp3, release)
+                            .lock_batch(owner, tx, vec![item], self.resp3, release, capture)
                             .await;
                         // Granted (and run) before the next shard is asked: shard order.
-                        if let ReplyPayload::Batch { buf, .. } = rx.await {
+                        let mut held = !release;
+                        if let ReplyPayload::Batch { buf, repl, .. } = rx.await {
+                            held |= gather(repl);
                             results.push((key_indexes, buf.to_vec()));
                         }
-                        if !release {
+                        if held {
                             locked.push(owner);
                         }
                     }
                     Err(tx) => {
                         let rx = self
                             .shard
-                            .send_batch(owner, vec![item], self.resp3, Some(tx))
+                            .send_batch(owner, vec![item], self.resp3, Some(tx), capture)
                             .await;
                         waiting.push((key_indexes, rx));
                     }
                 }
             }
+        }
+        for (key_indexes, rx) in waiting {
+            if let ReplyPayload::Batch { buf, repl, .. } = rx.await {
+                gather(repl);
+                results.push((key_indexes, buf.to_vec()));
+            }
+        }
+        if own {
+            side.push(self.db, &args);
+        }
+        if self.multi.unit.is_some() {
+            self.join_ops(&side);
+        } else {
+            self.shard.append_ops(&side);
         }
         if let Ok(tx) = own_tx {
             for owner in locked {
@@ -417,12 +468,54 @@ impl Client {
                 }
             }
         }
-        for (key_indexes, rx) in waiting {
-            if let ReplyPayload::Batch { buf, .. } = rx.await {
-                results.push((key_indexes, buf.to_vec()));
-            }
-        }
         combine_parts(combine, positions.len(), &results, &mut self.reply());
+    }
+}
+
+impl Client {
+    /// Adds records a shard captured to the running EXEC's.
+    pub(crate) fn join_unit(&mut self, repl: Option<Box<Captured>>) {
+        if let Some(r) = repl {
+            self.join_ops(&r.ops);
+        }
+    }
+
+    /// Adds `ops` to the running EXEC's records.
+    pub(crate) fn join_ops(&mut self, ops: &Ops) {
+        if let Some(unit) = self.multi.unit.as_mut() {
+            unit.extend(ops);
+        }
+    }
+
+    /// Propagates a coordinator write command that ran and wrote its reply from `start`:
+    /// verbatim (cross-shard RENAME, SMOVE, LMOVE, MSETNX, the STORE commands, MOVE, COPY,
+    /// FLUSHALL, SWAPDB... are what Redis propagates as is), unless it failed or its
+    /// reply says it changed nothing. Blocking pops are not: their shards log the pop
+    /// they ran (`LPOP k`, `LMOVE ...`: what Redis propagates for them).
+    fn propagate_coord(&mut self, spec: &'static CommandSpec, args: &[Bytes], start: usize) {
+        let reply = &self.out[start.min(self.out.len())..];
+        if reply.first() == Some(&b'-') || spec.flags & flag::BLOCKING != 0 {
+            return;
+        }
+        let zero = reply == b":0\r\n";
+        let null = matches!(reply, b"$-1\r\n" | b"*-1\r\n" | b"_\r\n");
+        let unchanged = match spec.name {
+            "smove" | "msetnx" | "renamenx" | "move" | "copy" => zero,
+            "lmove" | "rpoplpush" | "lmpop" | "zmpop" => null,
+            _ => false,
+        };
+        if unchanged {
+            return;
+        }
+        // Changes since the last save (shard commands count in exec).
+        self.shard.global.persist.bump_dirty(self.shard.id);
+        if self.multi.unit.is_some() {
+            let mut ops = Ops::default();
+            ops.push(self.db, args);
+            self.join_ops(&ops);
+        } else {
+            self.shard.log_record(self.db, args);
+        }
     }
 }
 

@@ -40,6 +40,9 @@ pub struct MultiState {
     dirty: Arc<AtomicBool>,
     /// How to reach the shards to drop the watches when the client goes away.
     owner: Option<(Rc<ShardCtx>, u64)>,
+    /// While EXEC runs: the replication records of its commands, appended as one
+    /// `MULTI ... EXEC` record before its locks are released (see `server::shard::Capture`).
+    pub(crate) unit: Option<crate::commands::propagate::Ops>,
 }
 
 impl Default for MultiState {
@@ -52,6 +55,7 @@ impl Default for MultiState {
             watched: AHashSet::new(),
             dirty: Arc::new(AtomicBool::new(false)),
             owner: None,
+            unit: None,
         }
     }
 }
@@ -344,9 +348,25 @@ pub async fn exec_queued(c: &mut Client, cmds: Vec<Vec<Bytes>>) {
             ExecPlan::OneShard => {}
         }
     }
+    c.multi.unit = Some(Default::default());
     run_locked(c, cmds, per_shard).await;
+    // One record for the transaction's writes, before its locks are released (Redis
+    // 7.0: `MULTI ... EXEC` around them when more than one, the bare command when one,
+    // nothing when none).
+    c.flush_unit();
+    c.multi.unit = None;
     if let Some(held) = c.tx.take_if(|h| h.for_exec) {
         txn::release(&c.shard, held).await;
+    }
+}
+
+impl Client {
+    /// Appends the running EXEC's records collected so far as one record.
+    pub(crate) fn flush_unit(&mut self) {
+        if let Some(unit) = self.multi.unit.as_mut() {
+            self.shard.append_ops(unit);
+            unit.clear();
+        }
     }
 }
 

@@ -29,6 +29,7 @@ use super::client::ClientRegistry;
 use super::oneshot;
 use super::txn::{LockSet, TxId};
 use super::Global;
+use crate::commands::propagate::{Ops, Prop};
 use crate::commands::{CommandSpec, ExecCtx, ShardFn};
 use crate::config::Config;
 use crate::protocol::Reply;
@@ -53,6 +54,8 @@ pub enum ShardRequest {
         /// The transaction these commands belong to: they pass its locks.
         tx: Option<TxId>,
         items: Vec<BatchItem>,
+        /// Where their replication records go.
+        capture: Capture,
     },
     /// Take these locks for a transaction; answered (an empty op result) once granted.
     Lock {
@@ -72,6 +75,8 @@ pub enum ShardRequest {
         resp3: bool,
         items: Vec<BatchItem>,
         release: bool,
+        /// Their replication records come back with the replies (see [`Captured`]).
+        capture: Capture,
     },
     /// Release a transaction's locks; not answered.
     Unlock { tx: TxId },
@@ -83,10 +88,12 @@ pub enum ShardRequest {
 }
 
 pub enum ReplyPayload {
-    /// Replies of a batch, encoded back to back; `ends[i]` is where item i's reply ends.
+    /// Replies of a batch, encoded back to back; `ends[i]` is where item i's reply ends;
+    /// the replication records they produced when captured ([`Capture::Return`]).
     Batch {
         buf: BytesMut,
         ends: Vec<u32>,
+        repl: Option<Box<Captured>>,
     },
     Op(Box<dyn Any + Send>),
 }
@@ -94,6 +101,77 @@ pub enum ReplyPayload {
 pub struct ShardReply {
     pub req_id: u64,
     pub payload: ReplyPayload,
+}
+
+/// Write commands whose integer reply counts what they changed (added, removed, moved
+/// members or keys): `:0` means they changed nothing and are not propagated, as in
+/// Redis where they bump `server.dirty` by that count.
+const ZERO_CHANGES: &[&str] = &[
+    "sadd",
+    "srem",
+    "smove",
+    "hdel",
+    "hsetnx",
+    "zrem",
+    "zremrangebyscore",
+    "zremrangebyrank",
+    "zremrangebylex",
+    "lrem",
+    "linsert",
+    "del",
+    "unlink",
+    "renamenx",
+    "msetnx",
+    "move",
+    "copy",
+    "setnx",
+    "persist",
+    "expire",
+    "pexpire",
+    "expireat",
+    "pexpireat",
+];
+
+/// Where the replication records of commands a shard runs go.
+///
+/// The invariant all of this keeps: **the records of one key appear in the log in the
+/// order its writes were applied.** A command that runs alone on its shard appends its
+/// record right after it ran (the shard is single-threaded, so no other write of its
+/// keys comes in between). Commands that are one atomic unit across shards (a split
+/// MSET/DEL, an EXEC, a cross-shard coordinator command) hold locks on their keys; their
+/// shards return their records to the coordinator, which appends one `MULTI ... EXEC`
+/// record *before* releasing any of the locks: no other write of those keys can be
+/// applied, let alone logged, before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capture {
+    /// Appended to the log at once, one record per command.
+    Off,
+    /// Returned to the coordinator ([`Captured`]). `own_as_flag`: the commands' own
+    /// records are not kept, only whether any went out (a split command's parts: the
+    /// coordinator logs the whole command once, as Redis does).
+    Return { own_as_flag: bool },
+    /// One record for the whole batch, appended by this shard when it ends (an EXEC
+    /// whose commands all run on this shard, in one message, without locks).
+    Record,
+}
+
+/// Replication records a shard collected for a coordinator.
+#[derive(Debug, Default)]
+pub struct Captured {
+    pub ops: Ops,
+    /// With `own_as_flag`: some command's own record went out.
+    pub own: bool,
+    /// This shard kept the transaction's locks instead of releasing them with its part
+    /// (it was the last shard but produced records): the coordinator releases them after
+    /// appending.
+    pub held: bool,
+    own_as_flag: bool,
+}
+
+impl Captured {
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty() && !self.own
+    }
 }
 
 /// Wall-clock milliseconds since the Unix epoch.
@@ -133,8 +211,17 @@ pub struct ShardCtx {
     pub blocking: super::blocking::Registry,
     /// Intent locks of cross-shard transactions on this shard's keys.
     pub(crate) txn: super::txn::ShardLocks,
+    /// The running command's propagation state, reused (no allocation per write).
+    prop: RefCell<Prop>,
     /// Scratch for the records this shard appends to the replication log.
-    repl_scratch: RefCell<Vec<u8>>,
+    repl_scratch: RefCell<Ops>,
+    /// While a coordinator collects this shard's records ([`Capture::Return`],
+    /// [`Capture::Record`]): set and taken within one synchronous run.
+    capture: RefCell<Option<Captured>>,
+    /// The end offset of the last record this shard appended to the replication log
+    /// (`master_repl_offset` right after it; WAIT uses the global offset after a
+    /// client's command, as Redis's `c->woff`).
+    pub last_repl_offset: Cell<u64>,
 }
 
 impl ShardCtx {
@@ -165,7 +252,10 @@ impl ShardCtx {
             metrics: Default::default(),
             blocking: Default::default(),
             txn: super::txn::ShardLocks::new(),
-            repl_scratch: RefCell::new(Vec::new()),
+            prop: RefCell::new(Prop::default()),
+            repl_scratch: RefCell::new(Ops::default()),
+            capture: RefCell::new(None),
+            last_repl_offset: Cell::new(0),
             global,
         }
     }
@@ -264,36 +354,108 @@ impl ShardCtx {
             self.limits_version.set(version);
         }
         let start = out.len();
+        let mut prop = self.prop.borrow_mut();
+        prop.reset();
+        let before = ks.dbs[db].changes;
         let mut ctx = ExecCtx {
             ks: &mut ks,
             db,
             now_ms,
             out: Reply::new(out, resp3),
+            prop: &mut prop,
         };
         run(&mut ctx, args);
-        let wrote = spec.flags & crate::commands::flag::WRITE != 0 && out.get(start) != Some(&b'-');
-        if wrote {
-            // Changes since the last save (INFO, save points): one per successful write.
+        if out.get(start..) == Some(b":0\r\n") && ZERO_CHANGES.contains(&spec.name) {
+            // These reply how many things they changed: 0 is a no-op (they may have
+            // asked for their key mutably all the same).
+            prop.unchanged();
+        }
+        // Redis's `server.dirty`: a write that replied no error and changed something (the
+        // database's change counter moved, unless the command said otherwise).
+        let own = spec.flags & crate::commands::flag::WRITE != 0
+            && out.get(start) != Some(&b'-')
+            && prop.own_goes_out(ks.dbs[db].changes != before);
+        if own {
+            // Changes since the last save (INFO, save points): one per changing write.
             self.global.persist.bump_dirty(self.id);
         }
         call.finish_exec(self, spec, args, out);
         let expired = std::mem::take(&mut ks.dbs[db].expired_log);
-        // INTERIM propagation: keys found expired go out as DEL, then every successful
-        // write verbatim (deterministic rewrites and no-op detection come next).
-        for key in &expired {
-            self.log_record(db, &[&b"DEL"[..], key]);
-        }
-        if wrote {
-            self.log_record(db, args);
+        if own || !expired.is_empty() || !prop.also.is_empty() {
+            self.propagate(db, &expired, &prop, own.then_some(args));
         }
     }
 
-    /// Appends one command to the replication log, as a record of database `db`.
-    pub(crate) fn log_record<A: AsRef<[u8]>>(&self, db: usize, args: &[A]) {
-        let mut buf = self.repl_scratch.borrow_mut();
-        buf.clear();
-        crate::replication::record::encode_command(&mut buf, args);
-        self.global.repl_log.append(self.id, Some(db), &buf);
+    /// Sends one command's records where they go ([`Capture`]): the keys it found expired
+    /// as `DEL`, its `alsoPropagate`d commands, then its own record (`own`: the client's
+    /// arguments, unless rewritten).
+    fn propagate(&self, db: usize, expired: &[Box<[u8]>], prop: &Prop, own: Option<&[Bytes]>) {
+        let push = |ops: &mut Ops, own_as_flag: bool| {
+            for key in expired {
+                ops.push(db, &[&b"DEL"[..], key]);
+            }
+            ops.extend(&prop.also);
+            match own {
+                Some(args) if !own_as_flag => prop.push_own(ops, db, args),
+                _ => {}
+            }
+        };
+        if let Some(c) = self.capture.borrow_mut().as_mut() {
+            push(&mut c.ops, c.own_as_flag);
+            c.own |= own.is_some();
+            return;
+        }
+        let mut ops = self.repl_scratch.borrow_mut();
+        ops.clear();
+        push(&mut ops, false);
+        self.append_ops(&ops);
+    }
+
+    /// Appends `ops` as one record (wrapped in `MULTI ... EXEC` when more than one);
+    /// returns the end offset of the log after it (`None`: nothing to append).
+    pub(crate) fn append_ops(&self, ops: &Ops) -> Option<u64> {
+        let end = ops.append_to(&self.global.repl_log, self.id)?;
+        self.last_repl_offset.set(end);
+        Some(end)
+    }
+
+    /// Appends one command to the replication log, as a record of database `db`;
+    /// returns the log's end offset after it.
+    pub(crate) fn log_record<A: AsRef<[u8]>>(&self, db: usize, args: &[A]) -> u64 {
+        let mut ops = self.repl_scratch.borrow_mut();
+        ops.clear();
+        ops.push(db, args);
+        self.append_ops(&ops).unwrap_or(0)
+    }
+
+    /// Logs, as one `DEL` record each, the keys found expired outside a command's run
+    /// (by coordinator operations on this shard: SCAN, RANDOMKEY, cross-shard RENAME...):
+    /// right after the operation, while the coordinator still holds the keys' locks.
+    pub(crate) fn drain_expired(&self) {
+        let mut ks = self.keyspace.borrow_mut();
+        for (i, db) in ks.dbs.iter_mut().enumerate() {
+            if db.expired_log.is_empty() {
+                continue;
+            }
+            for key in std::mem::take(&mut db.expired_log) {
+                self.log_record(i, &[&b"DEL"[..], &key]);
+            }
+        }
+    }
+
+    /// Starts collecting this shard's records for a coordinator instead of appending them.
+    /// Synchronous use only: [`ShardCtx::capture_end`] before the next await.
+    pub(crate) fn capture_begin(&self, own_as_flag: bool) {
+        *self.capture.borrow_mut() = Some(Captured {
+            own_as_flag,
+            ..Default::default()
+        });
+    }
+
+    /// Ends [`ShardCtx::capture_begin`]: what was collected, if anything.
+    pub(crate) fn capture_end(&self) -> Option<Box<Captured>> {
+        let c = self.capture.borrow_mut().take()?;
+        (!c.is_empty()).then(|| Box::new(c))
     }
 
     /// Sends the request `make(origin, req_id)` builds to `shard` and returns the future of
@@ -323,6 +485,7 @@ impl ShardCtx {
         items: Vec<BatchItem>,
         resp3: bool,
         tx: Option<TxId>,
+        capture: Capture,
     ) -> oneshot::Receiver<ReplyPayload> {
         self.request(shard, |origin, req_id| ShardRequest::Batch {
             origin,
@@ -330,6 +493,7 @@ impl ShardCtx {
             resp3,
             tx,
             items,
+            capture,
         })
         .await
     }
@@ -367,6 +531,7 @@ impl ShardCtx {
         items: Vec<BatchItem>,
         resp3: bool,
         release: bool,
+        capture: Capture,
     ) -> oneshot::Receiver<ReplyPayload> {
         self.request(shard, |origin, req_id| ShardRequest::LockBatch {
             origin,
@@ -375,6 +540,7 @@ impl ShardCtx {
             resp3,
             items,
             release,
+            capture,
         })
         .await
     }
@@ -395,6 +561,7 @@ impl ShardCtx {
     {
         if shard == self.id {
             let r = f(self);
+            self.drain_expired();
             self.serve_blocked();
             return r;
         }
@@ -436,6 +603,7 @@ impl ShardCtx {
         }
         let mut results: Vec<Option<R>> = (0..self.nshards).map(|_| None).collect();
         results[self.id] = Some(f(self));
+        self.drain_expired();
         self.serve_blocked();
         for (shard, rx) in waiting {
             if let ReplyPayload::Op(any) = rx.await {
@@ -448,11 +616,22 @@ impl ShardCtx {
             .collect()
     }
 
-    /// Runs a batch of commands sent by another shard; their replies back to back.
-    pub(crate) fn run_items(&self, items: Vec<BatchItem>, resp3: bool) -> ReplyPayload {
+    /// Runs a batch of commands sent by another shard; their replies back to back, and
+    /// their replication records as `capture` says.
+    pub(crate) fn run_items(
+        &self,
+        items: Vec<BatchItem>,
+        resp3: bool,
+        capture: Capture,
+    ) -> ReplyPayload {
         let mut buf = BytesMut::with_capacity(items.len() * 16);
         let mut ends = Vec::with_capacity(items.len());
         let now_ms = unix_ms();
+        match capture {
+            Capture::Off => {}
+            Capture::Return { own_as_flag } => self.capture_begin(own_as_flag),
+            Capture::Record => self.capture_begin(false),
+        }
         for item in items {
             self.exec(
                 item.spec,
@@ -465,7 +644,16 @@ impl ShardCtx {
             );
             ends.push(buf.len() as u32);
         }
-        ReplyPayload::Batch { buf, ends }
+        let mut repl = match capture {
+            Capture::Off => None,
+            _ => self.capture_end(),
+        };
+        if capture == Capture::Record {
+            if let Some(c) = repl.take() {
+                self.append_ops(&c.ops);
+            }
+        }
+        ReplyPayload::Batch { buf, ends, repl }
     }
 
     /// Serves requests arriving from one peer, in order.
@@ -481,6 +669,7 @@ impl ShardCtx {
                     resp3,
                     tx,
                     items,
+                    capture,
                 } => {
                     let wait = match tx {
                         Some(_) => None,
@@ -493,7 +682,7 @@ impl ShardCtx {
                         let me = self.clone();
                         glommio::spawn_local(async move {
                             granted.await;
-                            let payload = me.run_items(items, resp3);
+                            let payload = me.run_items(items, resp3, capture);
                             super::txn::unlock(&me, instant);
                             me.deliver(origin, req_id, payload);
                         })
@@ -504,7 +693,7 @@ impl ShardCtx {
                         origin,
                         ShardReply {
                             req_id,
-                            payload: self.run_items(items, resp3),
+                            payload: self.run_items(items, resp3, capture),
                         },
                     )
                 }
@@ -525,6 +714,7 @@ impl ShardCtx {
                     resp3,
                     items,
                     release,
+                    capture,
                 } => {
                     let grant = super::txn::Grant::RunBatch {
                         origin,
@@ -532,6 +722,7 @@ impl ShardCtx {
                         items,
                         resp3,
                         release,
+                        capture,
                     };
                     super::txn::lock_and_run(&self, tx, grant);
                     continue;
@@ -542,6 +733,7 @@ impl ShardCtx {
                 }
                 ShardRequest::Op { origin, req_id, op } => {
                     let payload = ReplyPayload::Op(op(&self));
+                    self.drain_expired();
                     // An op may have created a key someone waits for (cross-shard RENAME).
                     self.serve_blocked();
                     (origin, ShardReply { req_id, payload })

@@ -82,6 +82,11 @@ pub struct Db {
     pub expired_log: Vec<Box<[u8]>>,
     /// Keys deleted by expiry, ever (INFO `expired_keys`).
     pub expired_total: u64,
+    /// Bumped by every mutation point below (`insert`, a live `remove` or `get_mut`,
+    /// `clear`, `swap_data`; never by expiry): a write command that did not move it
+    /// changed nothing, and is not propagated (Redis's `server.dirty`; see
+    /// `commands::propagate`).
+    pub changes: u64,
     /// When false (a replica), expired keys are hidden from reads but not deleted.
     pub delete_expired: bool,
     /// Keys that blocked clients wait for in this db (maintained by the shard's waiter
@@ -103,6 +108,7 @@ impl Db {
             expire_cursor: 0,
             expired_log: Vec::new(),
             expired_total: 0,
+            changes: 0,
             delete_expired: true,
             watched: Default::default(),
             ready: Vec::new(),
@@ -161,6 +167,7 @@ impl Db {
             return None;
         }
         self.snapshot_before_change(key, false);
+        self.changes += 1;
         if !self.watch.is_empty() {
             // WATCH: a command asking for the live entry mutably is about to write it.
             self.watch.touch(key);
@@ -180,6 +187,7 @@ impl Db {
             self.signal_if_watched(&entry);
         }
         self.snapshot_before_change(entry.key(), true);
+        self.changes += 1;
         if !self.watch.is_empty() {
             self.watch.touch(entry.key());
         }
@@ -226,6 +234,8 @@ impl Db {
     /// Blocked clients stay with the database number, as in Redis: call
     /// [`Db::rescan_ready`] on both afterwards.
     pub fn swap_data(&mut self, other: &mut Db) {
+        self.changes += 1;
+        other.changes += 1;
         Db::touch_swapped(self, other);
         Db::touch_swapped(other, self);
         std::mem::swap(&mut self.table, &mut other.table);
@@ -296,6 +306,7 @@ impl Db {
             self.expired_total += 1;
             return None;
         }
+        self.changes += 1;
         Some(e)
     }
 
@@ -316,6 +327,9 @@ impl Db {
             }
         }
         self.expire_cursor = 0;
+        if !self.table.is_empty() {
+            self.changes += 1;
+        }
         let old = std::mem::replace(&mut self.table, Table::new(hasher.clone()));
         self.snapshot_keep(old, hasher)
     }

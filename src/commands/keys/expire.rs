@@ -85,14 +85,24 @@ fn expire_generic(ctx: &mut ExecCtx, a: &[Bytes], unit_ms: i64, relative: bool, 
         || (cond.lt && current.is_some_and(|c| when >= c));
     if refused {
         drop(e);
+        ctx.unchanged();
         return ctx.out.int(0);
     }
     if when <= now as i64 && delete_expired {
         drop(e);
         ctx.db().remove(&a[1], now);
+        // Replicated as the deletion it is.
+        ctx.rewrite(&[&b"DEL"[..], &a[1]]);
     } else {
         e.set_expire(Some(when.max(0) as u64));
         drop(e);
+        // Replicated as PEXPIREAT with the absolute time, the options kept (expire.c:
+        // only the name and the time are rewritten).
+        let mut n = itoa::Buffer::new();
+        let mut rec: Vec<&[u8]> = a.iter().map(|w| &w[..]).collect();
+        rec[0] = b"PEXPIREAT";
+        rec[2] = n.format(when).as_bytes();
+        ctx.rewrite(&rec);
     }
     ctx.out.int(1);
 }
@@ -161,6 +171,9 @@ pub(super) fn persist(ctx: &mut ExecCtx, a: &[Bytes]) {
         }
         _ => 0,
     };
+    if removed == 0 {
+        ctx.unchanged();
+    }
     ctx.out.int(removed);
 }
 
@@ -209,6 +222,7 @@ mod tests {
             db: 0,
             now_ms,
             out: Reply::new(&mut buf, false),
+            prop: &mut Default::default(),
         };
         f(&mut ctx, &opts(words));
         String::from_utf8(buf.to_vec()).unwrap()

@@ -7,13 +7,17 @@
 //! the last shard lets go as soon as its commands ran, the others once every shard ran.
 //! That is two-phase locking with the work done under the locks: the same argument as
 //! the module's, with one round trip per remote shard instead of two.
+//!
+//! Replication: every shard returns its commands' records; they are appended as the
+//! transaction's one record before any lock is released (the last shard keeps its locks
+//! when it returned records: the usual one-way `Unlock` follows).
 
 use bytes::{Bytes, BytesMut};
 
 use super::{acquire_here, command_set, unlock, LockSet};
 use crate::commands::{lookup, Run};
 use crate::server::client::Client;
-use crate::server::shard::{BatchItem, ReplyPayload};
+use crate::server::shard::{BatchItem, Capture, ReplyPayload};
 use crate::server::slot::key_shard;
 
 /// Runs `cmds` (each validated when queued, none a coordinator command) and appends
@@ -50,6 +54,7 @@ pub async fn exec_per_shard(c: &mut Client, cmds: Vec<Vec<Bytes>>, out: &mut Byt
     let last = per_shard.iter().rposition(|v| !v.is_empty());
     let mut replies: Vec<Vec<u8>> = vec![Vec::new(); total];
     let mut held = Vec::new();
+    let capture = Capture::Return { own_as_flag: false };
     for (owner, mine) in per_shard.into_iter().enumerate() {
         if mine.is_empty() {
             continue;
@@ -64,21 +69,38 @@ pub async fn exec_per_shard(c: &mut Client, cmds: Vec<Vec<Bytes>>, out: &mut Byt
             }
             set.normalize();
             acquire_here(&shard, tx, set).await;
-            let payload = shard.run_items(items, c.resp3);
+            let mut payload = shard.run_items(items, c.resp3, capture);
             crate::metrics::claim_slow(&shard, c);
+            if let ReplyPayload::Batch {
+                repl: Some(repl), ..
+            } = &mut payload
+            {
+                repl.held = release;
+            }
             payload
         } else {
-            let rx = shard.lock_batch(owner, tx, items, c.resp3, release).await;
+            let rx = shard
+                .lock_batch(owner, tx, items, c.resp3, release, capture)
+                .await;
             rx.await
         };
-        if release {
+        let kept = match &payload {
+            ReplyPayload::Batch {
+                repl: Some(repl), ..
+            } => {
+                c.join_ops(&repl.ops);
+                repl.held
+            }
+            _ => false,
+        };
+        if release && !kept {
             if owner == shard.id {
                 unlock(&shard, tx);
             }
         } else {
             held.push(owner);
         }
-        if let ReplyPayload::Batch { buf, ends } = payload {
+        if let ReplyPayload::Batch { buf, ends, .. } = payload {
             let mut start = 0;
             for (k, end) in ends.iter().enumerate() {
                 replies[indexes[k]] = buf[start..*end as usize].to_vec();
@@ -86,6 +108,8 @@ pub async fn exec_per_shard(c: &mut Client, cmds: Vec<Vec<Bytes>>, out: &mut Byt
             }
         }
     }
+    // The transaction's record, before any lock is released.
+    c.flush_unit();
     for owner in held {
         if owner == shard.id {
             unlock(&shard, tx);

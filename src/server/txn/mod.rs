@@ -53,11 +53,14 @@
 //! when granted; a batch of plain commands that must wait is finished by a task of its
 //! own. So the messages that release locks are always processed.
 //!
-//! # Replication seam
+//! # Replication
 //!
 //! A transaction's writes happen between its acquire and its release, while nothing else
-//! touches its keys: when the replication log exists, they are appended as one
-//! `MULTI ... EXEC` record at the release.
+//! touches its keys: its shards return their records to the coordinator (see
+//! [`super::shard::Capture`]), which appends them as one `MULTI ... EXEC` record before it
+//! releases anything. The last shard of a split command or of a per-shard EXEC, which
+//! would let go of its locks right after running its part, keeps them when its part
+//! produced records: one more one-way `Unlock` message, never an extra round trip.
 
 mod exec;
 pub mod locks;
@@ -91,6 +94,8 @@ pub enum Grant {
         items: Vec<super::shard::BatchItem>,
         resp3: bool,
         release: bool,
+        /// Where the commands' replication records go (returned to the coordinator).
+        capture: super::shard::Capture,
     },
 }
 
@@ -215,9 +220,17 @@ fn answer(s: &ShardCtx, tx: TxId, grant: Grant) {
             items,
             resp3,
             release,
+            capture,
         } => {
-            let payload = s.run_items(items, resp3);
-            if release {
+            let mut payload = s.run_items(items, resp3, capture);
+            if let ReplyPayload::Batch {
+                repl: Some(repl), ..
+            } = &mut payload
+            {
+                // Its records must reach the log before any of the transaction's locks
+                // is released: keep them; the coordinator appends, then releases.
+                repl.held = release;
+            } else if release {
                 unlock(s, tx);
             }
             s.deliver(origin, req_id, payload);
