@@ -400,7 +400,9 @@ async fn move_pop(
             keys: vec![src],
             cmd_for: Box::new(move |k| {
                 let w = |s: &'static str| Bytes::from_static(s.as_bytes());
-                vec![w("LMOVE"), k.clone(), d.clone(), w(from), w(to)]
+                // Lower case: what Redis propagates for a served BLMOVE.
+                let lower = |s: &str| w(if s == "LEFT" { "left" } else { "right" });
+                vec![w("LMOVE"), k.clone(), d.clone(), lower(from), lower(to)]
             }),
             deadline,
             may_block,

@@ -270,6 +270,11 @@ pub fn mpop_reply(ctx: &mut ExecCtx, keys: &[Bytes], end: End, count: usize) {
         out.bulk(key);
         out.array(count.min(len));
         let _ = pop_from(db, key, now, end, count, |e| out.bulk(e));
+        // Replicated as LPOP/RPOP key count, the count of what was popped (t_list.c).
+        let mut c = itoa::Buffer::new();
+        let name: &[u8] = if end == End::Head { b"LPOP" } else { b"RPOP" };
+        ctx.prop
+            .rewrite(&[name, key, c.format(count.min(len)).as_bytes()]);
         return;
     }
     out.null_array()
@@ -308,13 +313,21 @@ fn lmpop_coord(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                 .run_on(owner, move |s| {
                     let mut ks = s.keyspace.borrow_mut();
                     let now = unix_ms();
-                    let db = &mut ks.dbs[db];
+                    let d = &mut ks.dbs[db];
                     for key in group {
                         let mut items = Vec::new();
-                        match pop_from(db, &key, now, end, count, |e| items.push(e.to_vec())) {
+                        match pop_from(d, &key, now, end, count, |e| items.push(e.to_vec())) {
                             Err(WrongType) => return Mpopped::WrongType,
                             Ok(0) => continue,
-                            Ok(_) => return Mpopped::Popped(key, items),
+                            Ok(n) => {
+                                // Logged here, as LPOP/RPOP key count (t_list.c), while
+                                // the coordinator holds the key's lock; the dispatcher
+                                // does not log LMPOP itself.
+                                let mut c = itoa::Buffer::new();
+                                let name: &[u8] = if end == End::Head { b"LPOP" } else { b"RPOP" };
+                                s.log_record(db, &[name, &key, c.format(n).as_bytes()]);
+                                return Mpopped::Popped(key, items);
+                            }
                         }
                     }
                     Mpopped::AllMissing

@@ -88,7 +88,11 @@ impl Ops {
     /// Appends these ops to the log as one record of `producer` (a shard id): as they
     /// are when there is one, wrapped in `MULTI ... EXEC` when there are several. Returns
     /// the record's end offset, `None` when there was nothing to append.
-    pub fn append_to(&self, log: &crate::replication::log::ReplLog, producer: usize) -> Option<u64> {
+    pub fn append_to(
+        &self,
+        log: &crate::replication::log::ReplLog,
+        producer: usize,
+    ) -> Option<u64> {
         if self.n == 0 {
             return None;
         }
@@ -191,6 +195,11 @@ impl Prop {
         self.own = Own::Suppressed;
     }
 
+    /// Whether [`Prop::rewrite`] was called.
+    pub fn is_rewritten(&self) -> bool {
+        self.own == Own::Rewritten
+    }
+
     /// Whether the command's own record goes out, given whether the database counter
     /// moved while it ran.
     pub fn own_goes_out(&self, counter_moved: bool) -> bool {
@@ -249,14 +258,7 @@ mod tests {
         let cmds: Vec<String> = decode(&out).into_iter().map(|c| c.join(" ")).collect();
         assert_eq!(
             cmds,
-            [
-                "SELECT 0",
-                "set a 1",
-                "MULTI",
-                "set a 1",
-                "del b",
-                "EXEC"
-            ]
+            ["SELECT 0", "set a 1", "MULTI", "set a 1", "del b", "EXEC"]
         );
     }
 

@@ -255,7 +255,9 @@ fn set_generic(
     }
     // The common case touches the table once: replace whatever is there.
     if !o.nx && !o.xx && !o.get && !o.keepttl {
-        ctx.db().insert(Entry::new(key, NewValue::Str(value), at));
+        let now = ctx.now_ms;
+        ctx.db()
+            .insert_at(Entry::new(key, NewValue::Str(value), at), now);
         return ctx.out.ok();
     }
     if o.get && !reply_get(ctx, key) {
@@ -415,9 +417,10 @@ fn mset(ctx: &mut ExecCtx, a: &[Bytes]) {
     if a.len().is_multiple_of(2) {
         return ctx.out.error(&errors::arity("mset"));
     }
+    let now = ctx.now_ms;
     let db = ctx.db();
     for pair in a[1..].chunks(2) {
-        db.insert(Entry::new(&pair[0], NewValue::Str(&pair[1]), None));
+        db.insert_at(Entry::new(&pair[0], NewValue::Str(&pair[1]), None), now);
     }
     ctx.out.ok();
 }

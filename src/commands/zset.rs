@@ -478,6 +478,13 @@ pub fn pop_from(
     if empty {
         typed::delete(ctx.db(), key, now);
     }
+    if shape == PopShape::NestedWithKey {
+        // ZMPOP (and BZMPOP served at once) replicate as ZPOPMIN/ZPOPMAX key count,
+        // with the count of what was popped (t_zset.c genericZpopCommand).
+        let mut c = itoa::Buffer::new();
+        let name: &[u8] = if greatest { b"ZPOPMAX" } else { b"ZPOPMIN" };
+        ctx.prop.rewrite(&[name, key, c.format(n).as_bytes()]);
+    }
     let out = &mut ctx.out;
     match shape {
         PopShape::Flat => out.array(2 * n),

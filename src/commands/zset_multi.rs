@@ -16,6 +16,7 @@ use std::borrow::Cow;
 use ahash::{AHashMap, AHashSet};
 use bytes::{Bytes, BytesMut};
 
+use super::propagate::Prop;
 use super::zset::{pair, parse_mpop, pop_from, PopFrom, PopShape};
 use super::zset_range::parse_score;
 use super::zset_range::{parse_rangestore, rangestore_pairs, rangestore_set};
@@ -428,18 +429,33 @@ async fn exec_on(c: &mut Client, shard: usize, f: ShardFn, a: Vec<Bytes>) {
             let mut buf = BytesMut::new();
             let mut ks = s.keyspace.borrow_mut();
             ks.limits = s.config().encoding;
+            let mut prop = Default::default();
             let mut ctx = ExecCtx {
                 ks: &mut ks,
                 db,
                 now_ms: unix_ms(),
                 out: Reply::new(&mut buf, resp3),
-                prop: &mut Default::default(),
+                prop: &mut prop,
             };
             f(&mut ctx, &a);
+            drop(ks);
+            log_rewritten(s, db, &prop);
             buf
         })
         .await;
     c.reply().raw(&bytes);
+}
+
+/// Logs the record a shard function run outside the dispatcher rewrote itself to
+/// (ZMPOP's ZPOPMIN/ZPOPMAX key count), on its shard, while the coordinator holds the
+/// keys' locks. The dispatcher does not log ZMPOP; the STORE commands (not rewritten) it
+/// logs verbatim.
+fn log_rewritten(s: &crate::server::shard::ShardCtx, db: usize, prop: &Prop) {
+    if prop.is_rewritten() {
+        let mut ops = crate::commands::propagate::Ops::default();
+        prop.push_own(&mut ops, db, &[b""]);
+        s.append_ops(&ops);
+    }
 }
 
 /// The shard owning all of `keys`, if one does.
@@ -542,15 +558,18 @@ fn zmpop_coord(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                 .run_on(key_shard(&key, n), move |s| {
                     let mut buf = BytesMut::new();
                     let mut ks = s.keyspace.borrow_mut();
+                    let mut prop = Default::default();
                     let mut ctx = ExecCtx {
                         ks: &mut ks,
                         db,
                         now_ms: unix_ms(),
                         out: Reply::new(&mut buf, resp3),
-                        prop: &mut Default::default(),
+                        prop: &mut prop,
                     };
                     let outcome =
                         pop_from(&mut ctx, &key, greatest, count, PopShape::NestedWithKey);
+                    drop(ks);
+                    log_rewritten(s, db, &prop);
                     (outcome, buf)
                 })
                 .await;

@@ -491,17 +491,20 @@ impl Client {
     /// verbatim (cross-shard RENAME, SMOVE, LMOVE, MSETNX, the STORE commands, MOVE, COPY,
     /// FLUSHALL, SWAPDB... are what Redis propagates as is), unless it failed or its
     /// reply says it changed nothing. Blocking pops are not: their shards log the pop
-    /// they ran (`LPOP k`, `LMOVE ...`: what Redis propagates for them).
+    /// they ran (`LPOP k`, `LMOVE ...`: what Redis propagates for them), nor LMPOP and
+    /// ZMPOP (logged by the shard that pops, as `LPOP k n` / `ZPOPMIN k n`).
     fn propagate_coord(&mut self, spec: &'static CommandSpec, args: &[Bytes], start: usize) {
         let reply = &self.out[start.min(self.out.len())..];
-        if reply.first() == Some(&b'-') || spec.flags & flag::BLOCKING != 0 {
+        let self_logged =
+            spec.flags & flag::BLOCKING != 0 || matches!(spec.name, "lmpop" | "zmpop");
+        if reply.first() == Some(&b'-') || self_logged {
             return;
         }
         let zero = reply == b":0\r\n";
         let null = matches!(reply, b"$-1\r\n" | b"*-1\r\n" | b"_\r\n");
         let unchanged = match spec.name {
             "smove" | "msetnx" | "renamenx" | "move" | "copy" => zero,
-            "lmove" | "rpoplpush" | "lmpop" | "zmpop" => null,
+            "lmove" | "rpoplpush" => null,
             _ => false,
         };
         if unchanged {

@@ -194,6 +194,20 @@ impl Db {
         self.table.insert(entry)
     }
 
+    /// [`Db::insert`] for a write that did not look the key up first (SET, MSET): a
+    /// replaced entry that had expired counts as an expiry (logged, so it goes out as
+    /// `DEL` before the write, as Redis's `lookupKeyWrite` in `setKey` does). Returns the
+    /// previous live entry.
+    pub fn insert_at(&mut self, entry: Entry, now_ms: u64) -> Option<Entry> {
+        let old = self.insert(entry)?;
+        if self.delete_expired && old.is_expired(now_ms) {
+            self.expired_log.push(old.key().into());
+            self.expired_total += 1;
+            return None;
+        }
+        Some(old)
+    }
+
     /// Queues `entry`'s key as ready when blocked clients wait for it and it holds a type
     /// a blocking pop serves (every list or sorted set is created through `insert`, and an
     /// empty one is never kept, so a created one has data once its command ends).

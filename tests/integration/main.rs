@@ -17,6 +17,7 @@ mod latency;
 mod lists;
 mod multi;
 mod persistence;
+mod propagation;
 mod protocol;
 mod random_diff;
 mod sets;
