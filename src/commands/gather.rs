@@ -152,8 +152,9 @@ pub async fn check_types(
 }
 
 /// Writes `value` at `key` on its shard, replacing whatever was there (type and TTL
-/// included), or deletes the key when `len` is 0 (the STORE variants). Returns whether a
-/// key was stored.
+/// included), or deletes the key when `len` is 0 (the STORE variants). Returns whether
+/// that changed anything (false: an empty result and no destination to delete, which
+/// Redis does not propagate).
 pub async fn store<T: Kind + Send + 'static>(
     shard: &ShardCtx,
     db: usize,
@@ -165,7 +166,9 @@ pub async fn store<T: Kind + Send + 'static>(
     shard
         .run_on(owner, move |s: &ShardCtx| {
             let mut ks = s.keyspace.borrow_mut();
-            typed::store(&mut ks.dbs[db], &key, unix_ms(), value, len)
+            let before = ks.dbs[db].changes;
+            typed::store(&mut ks.dbs[db], &key, unix_ms(), value, len);
+            ks.dbs[db].changes != before
         })
         .await
 }

@@ -165,9 +165,14 @@ pub fn ltrim(ctx: &mut ExecCtx, a: &[Bytes]) {
         Ok(None) => return ctx.out.ok(),
         Ok(Some(l)) => l,
     };
-    match clamp_range(start, stop, list.len()) {
+    let len = list.len();
+    match clamp_range(start, stop, len) {
         Some((first, count)) => list.trim(first, first + count - 1, fill),
         None => list.trim(1, 0, fill),
+    }
+    if list.len() == len {
+        // Redis's dirty is the number of elements trimmed: none, no propagation.
+        ctx.prop.unchanged();
     }
     let emptied = list.is_empty();
     drop(list);

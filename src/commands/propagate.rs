@@ -20,6 +20,7 @@
 //! record, as Redis wraps `server.also_propagate` when it holds more than one command
 //! (a write on a key found expired: `MULTI`, `DEL k`, `SET k v`, `EXEC`).
 
+use super::{flag, CommandSpec};
 use crate::replication::record::{encode_command, encode_select};
 
 /// Encoded commands (RESP, back to back) bound for the log as one record, with the
@@ -136,6 +137,35 @@ pub fn decode(mut s: &[u8]) -> Vec<Vec<String>> {
     out
 }
 
+/// Write commands whose integer reply counts what they changed (added, removed, moved
+/// members or keys): `:0` means they changed nothing and are not propagated, as in
+/// Redis where they bump `server.dirty` by that count.
+pub const ZERO_CHANGES: &[&str] = &[
+    "sadd",
+    "srem",
+    "smove",
+    "hdel",
+    "hsetnx",
+    "zrem",
+    "zremrangebyscore",
+    "zremrangebyrank",
+    "zremrangebylex",
+    "lrem",
+    "linsert",
+    "del",
+    "unlink",
+    "renamenx",
+    "msetnx",
+    "move",
+    "copy",
+    "setnx",
+    "persist",
+    "expire",
+    "pexpire",
+    "expireat",
+    "pexpireat",
+];
+
 /// What the command said about its own record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Own {
@@ -204,6 +234,21 @@ impl Prop {
     /// moved while it ran.
     pub fn own_goes_out(&self, counter_moved: bool) -> bool {
         self.own != Own::Suppressed && self.changed.unwrap_or(counter_moved)
+    }
+
+    /// After the command ran and replied `reply`: whether its own record goes out
+    /// (Redis's `server.dirty`): a write that replied no error and changed something (the
+    /// database's change counter moved, unless the command said otherwise).
+    pub fn finish(&mut self, spec: &CommandSpec, reply: &[u8], counter_moved: bool) -> bool {
+        if spec.flags & flag::WRITE == 0 || reply.first() == Some(&b'-') {
+            return false;
+        }
+        if reply == b":0\r\n" && ZERO_CHANGES.contains(&spec.name) {
+            // These reply how many things they changed: 0 is a no-op (they may have
+            // asked for their key mutably all the same).
+            self.unchanged();
+        }
+        self.own_goes_out(counter_moved)
     }
 
     /// Adds the command's own record (`args` unless rewritten) to `ops`.
@@ -276,3 +321,7 @@ mod tests {
         assert!(!p.own_goes_out(true));
     }
 }
+
+#[cfg(test)]
+#[path = "propagate_tests.rs"]
+mod command_records;

@@ -225,7 +225,10 @@ fn spop(ctx: &mut ExecCtx, a: &[Bytes]) {
             out.bulk(&m);
             srem(&m);
         }
-        Some(0) => return out.set(0),
+        Some(0) => {
+            ctx.prop.unchanged();
+            return out.set(0);
+        }
         Some(n) if n >= size => {
             // The whole set (Redis replies it through SUNION of the one key).
             reply_set(out, size, set.iter());

@@ -230,7 +230,7 @@ async fn run_op_across(c: &mut Client, a: Vec<Bytes>, op: Op, store: bool) {
         return reply_set(&mut c.reply(), result.len(), result.iter());
     }
     let n = result.len();
-    gather::store(&shard, db, a[1].clone(), result, n).await;
+    c.multi.unchanged = !gather::store(&shard, db, a[1].clone(), result, n).await;
     c.reply().int(n as i64);
 }
 

@@ -423,7 +423,7 @@ setop_commands! {
 /// its reply.
 async fn exec_on(c: &mut Client, shard: usize, f: ShardFn, a: Vec<Bytes>) {
     let (db, resp3) = (c.db, c.resp3);
-    let bytes = c
+    let (bytes, changed) = c
         .shard
         .run_on(shard, move |s| {
             let mut buf = BytesMut::new();
@@ -437,12 +437,16 @@ async fn exec_on(c: &mut Client, shard: usize, f: ShardFn, a: Vec<Bytes>) {
                 out: Reply::new(&mut buf, resp3),
                 prop: &mut prop,
             };
+            let before = ctx.ks.dbs[db].changes;
             f(&mut ctx, &a);
+            let changed = ks.dbs[db].changes != before;
             drop(ks);
             log_rewritten(s, db, &prop);
-            buf
+            (buf, changed)
         })
         .await;
+    // A STORE run whole on one shard that changed nothing is not propagated.
+    c.multi.unchanged = !changed;
     c.reply().raw(&bytes);
 }
 
@@ -504,7 +508,7 @@ async fn setop_coord(c: &mut Client, a: Vec<Bytes>, base: SetOp, f: ShardFn) {
 async fn store_at(c: &mut Client, dst: Bytes, pairs: Pairs) {
     let n = pairs.len();
     let z = ZSet::from_pairs(pairs, &gather::limits(&c.shard));
-    gather::store(&c.shard, c.db, dst, z, n).await;
+    c.multi.unchanged = !gather::store(&c.shard, c.db, dst, z, n).await;
 }
 
 pub const ZRANGESTORE_ACROSS: CoordFn = zrangestore_coord;
@@ -534,7 +538,7 @@ fn zrangestore_coord(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
         };
         let n = pairs.len();
         let z = rangestore_set(pairs, &q, &gather::limits(&c.shard));
-        gather::store(&c.shard, c.db, a[1].clone(), z, n).await;
+        c.multi.unchanged = !gather::store(&c.shard, c.db, a[1].clone(), z, n).await;
         c.reply().int(n as i64);
     })
 }

@@ -196,6 +196,7 @@ impl Client {
                         self.lock_for(spec, &args).await;
                         let start = self.out.len();
                         let args_copy = spec.is_write().then(|| args.clone());
+                        self.multi.unchanged = false;
                         f(self, args).await;
                         if let Some(args) = args_copy {
                             self.propagate_coord(spec, &args, start);
@@ -370,9 +371,11 @@ impl Client {
         let capture = Capture::Return { own_as_flag: true };
         let mut side = Ops::default();
         let mut own = false;
+        let mut expired: Vec<Box<[u8]>> = Vec::new();
         let mut gather = |repl: Option<Box<Captured>>| {
             if let Some(r) = repl {
                 side.extend(&r.ops);
+                expired.extend(r.expired);
                 own |= r.own;
                 r.held
             } else {
@@ -451,9 +454,18 @@ impl Client {
                 results.push((key_indexes, buf.to_vec()));
             }
         }
-        if own {
-            side.push(self.db, &args);
+        let mut record = Ops::default();
+        for &p in &positions {
+            // The expired keys' DELs first, in key order (where Redis's lookups find them).
+            if let Some(i) = expired.iter().position(|k| k[..] == args[p][..]) {
+                record.push(self.db, &[&b"DEL"[..], &expired.swap_remove(i)]);
+            }
         }
+        record.extend(&side);
+        if own {
+            record.push(self.db, &args);
+        }
+        let side = record;
         if self.multi.unit.is_some() {
             self.join_ops(&side);
         } else {
@@ -497,7 +509,7 @@ impl Client {
         let reply = &self.out[start.min(self.out.len())..];
         let self_logged =
             spec.flags & flag::BLOCKING != 0 || matches!(spec.name, "lmpop" | "zmpop");
-        if reply.first() == Some(&b'-') || self_logged {
+        if reply.first() == Some(&b'-') || self_logged || self.multi.unchanged {
             return;
         }
         let zero = reply == b":0\r\n";

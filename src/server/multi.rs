@@ -43,6 +43,10 @@ pub struct MultiState {
     /// While EXEC runs: the replication records of its commands, appended as one
     /// `MULTI ... EXEC` record before its locks are released (see `server::shard::Capture`).
     pub(crate) unit: Option<crate::commands::propagate::Ops>,
+    /// Set by a coordinator write command that found it changed nothing (a STORE whose
+    /// empty result met no destination): the dispatcher does not propagate it. Reset by
+    /// the dispatcher before each coordinator command.
+    pub(crate) unchanged: bool,
 }
 
 impl Default for MultiState {
@@ -56,6 +60,7 @@ impl Default for MultiState {
             dirty: Arc::new(AtomicBool::new(false)),
             owner: None,
             unit: None,
+            unchanged: false,
         }
     }
 }

@@ -103,35 +103,6 @@ pub struct ShardReply {
     pub payload: ReplyPayload,
 }
 
-/// Write commands whose integer reply counts what they changed (added, removed, moved
-/// members or keys): `:0` means they changed nothing and are not propagated, as in
-/// Redis where they bump `server.dirty` by that count.
-const ZERO_CHANGES: &[&str] = &[
-    "sadd",
-    "srem",
-    "smove",
-    "hdel",
-    "hsetnx",
-    "zrem",
-    "zremrangebyscore",
-    "zremrangebyrank",
-    "zremrangebylex",
-    "lrem",
-    "linsert",
-    "del",
-    "unlink",
-    "renamenx",
-    "msetnx",
-    "move",
-    "copy",
-    "setnx",
-    "persist",
-    "expire",
-    "pexpire",
-    "expireat",
-    "pexpireat",
-];
-
 /// Where the replication records of commands a shard runs go.
 ///
 /// The invariant all of this keeps: **the records of one key appear in the log in the
@@ -159,6 +130,9 @@ pub enum Capture {
 #[derive(Debug, Default)]
 pub struct Captured {
     pub ops: Ops,
+    /// With `own_as_flag`: the keys found expired (the coordinator logs their `DEL`s in
+    /// the command's key order, as Redis finds them).
+    pub expired: Vec<Box<[u8]>>,
     /// With `own_as_flag`: some command's own record went out.
     pub own: bool,
     /// This shard kept the transaction's locks instead of releasing them with its part
@@ -170,7 +144,7 @@ pub struct Captured {
 
 impl Captured {
     pub fn is_empty(&self) -> bool {
-        self.ops.is_empty() && !self.own
+        self.ops.is_empty() && !self.own && self.expired.is_empty()
     }
 }
 
@@ -365,16 +339,7 @@ impl ShardCtx {
             prop: &mut prop,
         };
         run(&mut ctx, args);
-        if out.get(start..) == Some(b":0\r\n") && ZERO_CHANGES.contains(&spec.name) {
-            // These reply how many things they changed: 0 is a no-op (they may have
-            // asked for their key mutably all the same).
-            prop.unchanged();
-        }
-        // Redis's `server.dirty`: a write that replied no error and changed something (the
-        // database's change counter moved, unless the command said otherwise).
-        let own = spec.flags & crate::commands::flag::WRITE != 0
-            && out.get(start) != Some(&b'-')
-            && prop.own_goes_out(ks.dbs[db].changes != before);
+        let own = prop.finish(spec, &out[start..], ks.dbs[db].changes != before);
         if own {
             // Changes since the last save (INFO, save points): one per changing write.
             self.global.persist.bump_dirty(self.id);
@@ -391,8 +356,10 @@ impl ShardCtx {
     /// arguments, unless rewritten).
     fn propagate(&self, db: usize, expired: &[Box<[u8]>], prop: &Prop, own: Option<&[Bytes]>) {
         let push = |ops: &mut Ops, own_as_flag: bool| {
-            for key in expired {
-                ops.push(db, &[&b"DEL"[..], key]);
+            if !own_as_flag {
+                for key in expired {
+                    ops.push(db, &[&b"DEL"[..], key]);
+                }
             }
             ops.extend(&prop.also);
             match own {
@@ -402,6 +369,9 @@ impl ShardCtx {
         };
         if let Some(c) = self.capture.borrow_mut().as_mut() {
             push(&mut c.ops, c.own_as_flag);
+            if c.own_as_flag {
+                c.expired.extend(expired.iter().cloned());
+            }
             c.own |= own.is_some();
             return;
         }

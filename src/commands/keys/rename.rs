@@ -29,7 +29,8 @@ fn rename_generic(ctx: &mut ExecCtx, a: &[Bytes], nx: bool) {
         return ctx.out.int(0);
     }
     let e = db.remove(from, now).expect("checked above");
-    db.insert(rekey(e, to));
+    // A destination that had expired goes out as DEL first (Redis's lookupKeyWrite).
+    db.insert_at(rekey(e, to), now);
     if nx {
         ctx.out.int(1)
     } else {
@@ -102,7 +103,7 @@ fn rename_across_generic(c: &mut Client, a: Vec<Bytes>, nx: bool) -> Fut<'_> {
                 if nx && d.contains(&to, now) {
                     return Some(e);
                 }
-                d.insert(rekey(e, &to));
+                d.insert_at(rekey(e, &to), now);
                 None
             })
             .await;
