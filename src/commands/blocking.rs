@@ -360,19 +360,29 @@ fn blmove(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
         };
         let src = a[1].clone();
         let dst = a[2].clone();
-        move_pop(c, src, dst, from, to, &a[5]).await
+        // Propagated as LMOVE with the client's spelling of the sides.
+        let same_shard = vec![
+            Bytes::from_static(b"LMOVE"),
+            src.clone(),
+            dst.clone(),
+            a[3].clone(),
+            a[4].clone(),
+        ];
+        move_pop(c, src, dst, (from, to), same_shard, &a[5]).await
     })
 }
 
 fn brpoplpush(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
     Box::pin(async move {
         let (src, dst) = (a[1].clone(), a[2].clone());
-        move_pop(c, src, dst, "RIGHT", "LEFT", &a[3]).await
+        let same_shard = vec![Bytes::from_static(b"RPOPLPUSH"), src.clone(), dst.clone()];
+        move_pop(c, src, dst, ("RIGHT", "LEFT"), same_shard, &a[3]).await
     })
 }
 
-/// BLMOVE / BRPOPLPUSH. Source and destination on one shard: LMOVE there (atomic, and it
-/// checks the destination's type before popping, as Redis). On different shards: pop at
+/// BLMOVE / BRPOPLPUSH. Source and destination on one shard: `same_shard` there (LMOVE
+/// or RPOPLPUSH: atomic, it checks the destination's type before popping, as Redis, and
+/// it is what Redis propagates). On different shards: pop at
 /// the source, push at the destination from here; a destination of the wrong type gets the
 /// element pushed back where it came from (what Redis does when it serves a blocked BLMOVE
 /// whose destination changed type). Atomic across shards: the command's locks cover both
@@ -382,8 +392,8 @@ async fn move_pop(
     c: &mut Client,
     src: Bytes,
     dst: Bytes,
-    from: &'static str,
-    to: &'static str,
+    (from, to): (&'static str, &'static str),
+    same_shard: Vec<Bytes>,
     timeout: &[u8],
 ) {
     let deadline = match parse_timeout(timeout) {
@@ -394,16 +404,10 @@ async fn move_pop(
     let (src_shard, dst_shard) = (key_shard(&src, n), key_shard(&dst, n));
     let may_block = may_block(c);
     if src_shard == dst_shard {
-        let d = dst.clone();
         let req = PopRequest {
             want: Want::List,
             keys: vec![src],
-            cmd_for: Box::new(move |k| {
-                let w = |s: &'static str| Bytes::from_static(s.as_bytes());
-                // Lower case: what Redis propagates for a served BLMOVE.
-                let lower = |s: &str| w(if s == "LEFT" { "left" } else { "right" });
-                vec![w("LMOVE"), k.clone(), d.clone(), lower(from), lower(to)]
-            }),
+            cmd_for: Box::new(move |_| same_shard.clone()),
             deadline,
             may_block,
             hold: None,
@@ -479,19 +483,24 @@ async fn move_pop(
         txn::release(&c.shard, held).await;
     };
     let cmd = vec![push(to), dst, value.clone()];
-    let pushed = c
+    // Inside EXEC the push's record joins the transaction's, after the pop's.
+    let capture = c.multi.unit.is_some();
+    let (pushed, repl) = c
         .shard
         .run_on(dst_shard, move |s| {
-            blocking::run_command(s, db, resp3, &cmd, true)
+            blocking::run_command_captured(s, db, resp3, &cmd, capture)
         })
         .await;
+    c.join_unit(repl);
     if pushed.first() == Some(&b'-') {
         let back = vec![push(from), src, value];
-        c.shard
+        let (_, repl) = c
+            .shard
             .run_on(src_shard, move |s| {
-                blocking::run_command(s, db, resp3, &back, true)
+                blocking::run_command_captured(s, db, resp3, &back, capture)
             })
             .await;
+        c.join_unit(repl);
         return c.reply().raw(&pushed);
     }
     c.reply().bulk(&value);

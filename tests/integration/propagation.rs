@@ -176,7 +176,8 @@ fn stream_of(server: &Server, script: &str) -> (Vec<String>, Vec<String>) {
     (feed.until_marker("marker"), replies)
 }
 
-/// Every kind of write: what each propagates, and what propagates nothing.
+/// Every kind of write: what each propagates, and what propagates nothing. `q0`, `q1` and
+/// `q4` are on shard 0 of 2, `q3` on shard 1.
 fn script(a: &str, b: &str) -> String {
     format!(
         "
@@ -276,6 +277,14 @@ fn script(a: &str, b: &str) -> String {
         SET indb2 v
         EXEC
         SELECT 0
+        MULTI
+        RPUSH q0 x y z
+        BLPOP q0 0
+        BLMOVE q0 q1 LEFT right 0
+        BRPOPLPUSH q0 q1 0
+        MSET q4 1 q3 2
+        DEL q4 q3 nokey
+        EXEC
         block BLPOP later 0
         RPUSH later a b
         unblocked
@@ -284,6 +293,9 @@ fn script(a: &str, b: &str) -> String {
         unblocked
         block BLMOVE {{m}}src {{m}}dst LEFT RIGHT 0
         RPUSH {{m}}src e
+        unblocked
+        block BRPOPLPUSH {{m}}s2 {{m}}d2 0
+        RPUSH {{m}}s2 e
         unblocked
         FLUSHDB
         "

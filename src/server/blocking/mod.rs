@@ -117,6 +117,9 @@ pub struct Waiter {
     pub keys: Vec<WaitKey>,
     /// See [`PopRequest::hold`].
     pub hold: Option<crate::server::txn::TxId>,
+    /// An immediate pop's replication record goes back to the coordinator (inside EXEC:
+    /// it joins the transaction's record) instead of to the log.
+    pub capture: bool,
 }
 
 /// A pop made for a blocked client: which key and the pop command's encoded reply.
@@ -124,6 +127,8 @@ pub struct Waiter {
 pub struct Served {
     pub index: usize,
     pub reply: Vec<u8>,
+    /// The pop's replication record, when captured ([`Waiter::capture`]).
+    pub repl: Option<Box<crate::server::shard::Captured>>,
 }
 
 /// What one "try to pop, else register" op found on a shard.
@@ -230,7 +235,14 @@ pub fn key_state(ks: &mut Keyspace, db: usize, key: &[u8], want: Want, now_ms: u
 static INTERNAL: LazyLock<ahash::AHashMap<&'static str, &'static CommandSpec>> =
     LazyLock::new(|| {
         [
-            "lpop", "rpop", "lmove", "lpush", "rpush", "zpopmin", "zpopmax",
+            "lpop",
+            "rpop",
+            "lmove",
+            "rpoplpush",
+            "lpush",
+            "rpush",
+            "zpopmin",
+            "zpopmax",
         ]
         .iter()
         .filter_map(|name| {
@@ -276,6 +288,24 @@ pub fn run_command(s: &ShardCtx, db: usize, resp3: bool, cmd: &[Bytes], serve: b
     buf.to_vec()
 }
 
+/// [`run_command`] (serving what it made ready) whose replication record, when `capture`,
+/// is returned rather than logged: inside EXEC it joins the transaction's record, which
+/// the coordinator appends before releasing the keys' locks.
+pub fn run_command_captured(
+    s: &ShardCtx,
+    db: usize,
+    resp3: bool,
+    cmd: &[Bytes],
+    capture: bool,
+) -> (Vec<u8>, Option<Box<crate::server::shard::Captured>>) {
+    if !capture {
+        return (run_command(s, db, resp3, cmd, true), None);
+    }
+    s.capture_begin(false);
+    let reply = run_command(s, db, resp3, cmd, true);
+    (reply, s.capture_end())
+}
+
 /// The first of `keys` (in order) that holds data or the wrong type, with what it holds.
 pub fn probe(
     s: &ShardCtx,
@@ -313,10 +343,11 @@ pub fn try_pop_or_register(
                 if !w.claim.try_serve() {
                     return Attempt::Lost;
                 }
-                let reply = run_command(s, w.db, w.resp3, &k.cmd, true);
+                let (reply, repl) = run_command_captured(s, w.db, w.resp3, &k.cmd, w.capture);
                 return Attempt::Popped(Served {
                     index: k.index,
                     reply,
+                    repl,
                 });
             }
         }
@@ -391,10 +422,21 @@ fn serve_key(s: &ShardCtx, db: usize, key: &Bytes) {
             // Free (serve_ready skips busy keys): taken at once, with the pop.
             crate::server::txn::hold_key(s, tx, db, key);
         }
-        let reply = run_command(s, db, w.resp3, &k.cmd, false);
+        let reply = if k.cmd[0].eq_ignore_ascii_case(b"lmove") {
+            // A served BLMOVE goes out with lower-case sides, as Redis writes them
+            // (its immediate pop keeps the client's spelling).
+            let mut cmd = k.cmd.clone();
+            for side in cmd.iter_mut().skip(3) {
+                *side = Bytes::from(side.to_ascii_lowercase());
+            }
+            run_command(s, db, w.resp3, &cmd, false)
+        } else {
+            run_command(s, db, w.resp3, &k.cmd, false)
+        };
         let served = Served {
             index: k.index,
             reply,
+            repl: None,
         };
         s.deliver(w.origin, w.req_id, ReplyPayload::Op(Box::new(served)));
         if w.hold.is_some() {

@@ -130,6 +130,7 @@ pub async fn pop_or_block(c: &mut Client, req: PopRequest) -> Outcome {
         }
     }
     let claim = Claim::default();
+    let capture = c.multi.unit.is_some();
     let (req_id, mut rx) = shard.register();
     let waiter = |keys: Vec<WaitKey>| Waiter {
         claim: claim.clone(),
@@ -140,6 +141,7 @@ pub async fn pop_or_block(c: &mut Client, req: PopRequest) -> Outcome {
         want: req.want,
         keys,
         hold: req.hold,
+        capture,
     };
     let mut registered: Vec<usize> = Vec::new();
     if by_shard.len() == 1 {
@@ -152,7 +154,7 @@ pub async fn pop_or_block(c: &mut Client, req: PopRequest) -> Outcome {
             Attempt::Registered => registered.push(owner),
             other => {
                 shard.forget(req_id);
-                return immediate(other);
+                return immediate(c, other);
             }
         }
     } else {
@@ -196,7 +198,7 @@ pub async fn pop_or_block(c: &mut Client, req: PopRequest) -> Outcome {
                 Attempt::Empty => continue,
                 other => {
                     shard.forget(req_id);
-                    return immediate(other);
+                    return immediate(c, other);
                 }
             }
         }
@@ -217,7 +219,7 @@ pub async fn pop_or_block(c: &mut Client, req: PopRequest) -> Outcome {
                 Attempt::Popped(served) => {
                     shard.forget(req_id);
                     cancel_registrations(&shard, &registered, req_id).await;
-                    return Outcome::Popped(served);
+                    return immediate(c, Attempt::Popped(served));
                 }
                 // Lost: a shard registered earlier already popped for us (its reply is on
                 // the way) or CLIENT UNBLOCK ended the wait; the wait below sees which.
@@ -263,9 +265,13 @@ pub async fn pop_or_block(c: &mut Client, req: PopRequest) -> Outcome {
     outcome
 }
 
-fn immediate(a: Attempt) -> Outcome {
+/// An attempt's outcome; a captured pop record joins the running EXEC's.
+fn immediate(c: &mut Client, a: Attempt) -> Outcome {
     match a {
-        Attempt::Popped(s) => Outcome::Popped(s),
+        Attempt::Popped(mut s) => {
+            c.join_unit(s.repl.take());
+            Outcome::Popped(s)
+        }
         Attempt::WrongType => Outcome::WrongType,
         // Lost cannot happen on a claim nobody else knows yet.
         Attempt::Empty | Attempt::Lost | Attempt::Registered => Outcome::Empty,
