@@ -460,6 +460,7 @@ mod tests {
             resp3: false,
             want: Want::List,
             hold: None,
+            capture: false,
             keys: keys
                 .iter()
                 .enumerate()
