@@ -153,7 +153,9 @@ fn dispatch_benches(b: &Bench, ks: &mut Keyspace) {
         ("dispatch GET (hit, 1M keys)", &gets),
         ("dispatch SET (overwrite, 1M keys)", &sets),
     ] {
+        let mut prop = shardis::commands::propagate::Prop::default();
         b.run(name, 1, |i| {
+            prop.reset();
             let args = &reqs[(i % 4096) as usize];
             let spec = commands::lookup(&args[0]).expect("known command");
             let Run::Shard(f) = spec.run else {
@@ -165,6 +167,7 @@ fn dispatch_benches(b: &Bench, ks: &mut Keyspace) {
                 db: 0,
                 now_ms: 1,
                 out: Reply::new(&mut out, false),
+                prop: &mut prop,
             };
             f(&mut ctx, args);
             black_box(&out);

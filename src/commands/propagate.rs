@@ -243,7 +243,9 @@ impl Prop {
         if spec.flags & flag::WRITE == 0 || reply.first() == Some(&b'-') {
             return false;
         }
-        if reply == b":0\r\n" && ZERO_CHANGES.contains(&spec.name) {
+        if (reply == b":0\r\n" && ZERO_CHANGES.contains(&spec.name))
+            || (reply == b":-1\r\n" && spec.name == "linsert")
+        {
             // These reply how many things they changed: 0 is a no-op (they may have
             // asked for their key mutably all the same).
             self.unchanged();

@@ -171,6 +171,7 @@ fn no_ops_are_not_propagated() {
     assert_eq!(run(&mut k, "ltrim l 0 -1"), [""; 0]);
     assert_eq!(run(&mut k, "ltrim l 0 0"), ["ltrim l 0 0"]);
     assert_eq!(run(&mut k, "lrem l 0 zz"), [""; 0]);
+    assert_eq!(run(&mut k, "linsert l before zz x"), [""; 0], "no pivot");
     assert_eq!(run(&mut k, "lpop nolist"), [""; 0]);
     assert_eq!(run(&mut k, "get s"), [""; 0], "reads never");
 }

@@ -3,8 +3,9 @@
 //! Only the shard's own executor thread touches its `Keyspace`; nothing here is shared
 //! or locked. Expiry is lazy (a read of an expired key deletes it) plus an active walk
 //! ([`Db::active_expire_step`]) the shard runs on a timer. Every deletion by expiry is
-//! recorded in [`Db::expired_log`] and drained by the shard after each command: that is
-//! the seam where the replication log will record a `DEL`.
+//! recorded in [`Db::expired_log`] and drained by the shard after each command: the
+//! replication log records each as a `DEL` before the command's own record
+//! (`commands::propagate`). [`Db::changes`] tells whether a command changed anything.
 
 pub mod entry;
 pub mod hash;
