@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use super::propagate::Ops;
 use super::{args, errors, flag::*, CommandSpec, KeyRange, Run};
 use crate::server::blocking::{self, KeyState, Outcome, PopRequest, Unblock, Want};
 use crate::server::client::Client;
@@ -194,6 +195,7 @@ async fn key_value_pop(c: &mut Client, a: Vec<Bytes>, pop: &'static str) {
         deadline,
         may_block: may_block(c),
         hold: None,
+        capture_as_flag: false,
     };
     let outcome = blocking::pop_or_block(c, req).await;
     if let Outcome::Popped(s) = &outcome {
@@ -302,6 +304,7 @@ async fn multi_pop(c: &mut Client, a: Vec<Bytes>, want: Want) {
         deadline,
         may_block: may_block(c),
         hold: None,
+        capture_as_flag: false,
     };
     let outcome = blocking::pop_or_block(c, req).await;
     match &outcome {
@@ -411,6 +414,7 @@ async fn move_pop(
             deadline,
             may_block,
             hold: None,
+            capture_as_flag: false,
         };
         let outcome = blocking::pop_or_block(c, req).await;
         return finish(c, outcome, true);
@@ -433,6 +437,10 @@ async fn move_pop(
     let pop: &'static str = if from == "LEFT" { "LPOP" } else { "RPOP" };
     let push = |side: &str| Bytes::from_static(if side == "LEFT" { b"LPUSH" } else { b"RPUSH" });
     let resp3 = c.resp3;
+    // An immediate move is logged as one record, as Redis propagates it (`same_shard`:
+    // LMOVE or RPOPLPUSH), with the DELs of keys found expired: the pop and the push
+    // return theirs ([`blocking::run_command_captured`]) instead of logging themselves.
+    let mut popped = None;
     let value = loop {
         if c.tx.is_none() {
             // A later round: the locks the dispatcher took for the first one, again.
@@ -450,8 +458,14 @@ async fn move_pop(
             deadline,
             may_block,
             hold: Some(hold),
+            capture_as_flag: true,
         };
-        let outcome = blocking::pop_or_block(c, req).await;
+        let mut outcome = blocking::pop_or_block(c, req).await;
+        if let Outcome::Popped(s) = &mut outcome {
+            // Set when popped at once (the served pop of a blocked client is logged by
+            // its shard).
+            popped = s.repl.take();
+        }
         let value = match &outcome {
             Outcome::Popped(s) => match bulk_payload(&s.reply) {
                 Some(v) => v,
@@ -484,14 +498,30 @@ async fn move_pop(
     };
     let cmd = vec![push(to), dst, value.clone()];
     // Inside EXEC the push's record joins the transaction's, after the pop's.
-    let capture = c.multi.unit.is_some();
+    let capture = if popped.is_some() {
+        Some(true)
+    } else {
+        c.multi.unit.is_some().then_some(false)
+    };
     let (pushed, repl) = c
         .shard
         .run_on(dst_shard, move |s| {
             blocking::run_command_captured(s, db, resp3, &cmd, capture)
         })
         .await;
-    c.join_unit(repl);
+    let mut record = Ops::default();
+    if let Some(pop) = &popped {
+        for r in [Some(pop), repl.as_ref()].into_iter().flatten() {
+            for key in &r.expired {
+                record.push(db, &[&b"DEL"[..], key]);
+            }
+        }
+        if pushed.first() != Some(&b'-') {
+            record.push(db, &same_shard);
+        }
+    } else {
+        c.join_unit(repl);
+    }
     if pushed.first() == Some(&b'-') {
         let back = vec![push(from), src, value];
         let (_, repl) = c
@@ -500,10 +530,24 @@ async fn move_pop(
                 blocking::run_command_captured(s, db, resp3, &back, capture)
             })
             .await;
-        c.join_unit(repl);
+        if popped.is_none() {
+            c.join_unit(repl);
+        }
+        log_move(c, &record);
         return c.reply().raw(&pushed);
     }
+    log_move(c, &record);
     c.reply().bulk(&value);
+}
+
+/// Logs a cross-shard move's record (joins it to the running EXEC's), while the
+/// command's locks on both keys are held.
+fn log_move(c: &mut Client, record: &Ops) {
+    if c.multi.unit.is_some() {
+        c.join_ops(record);
+    } else {
+        c.shard.append_ops(record);
+    }
 }
 
 /// The data of a RESP bulk string reply (`$n\r\n...\r\n`).

@@ -139,7 +139,7 @@ pub struct Captured {
     /// (it was the last shard but produced records): the coordinator releases them after
     /// appending.
     pub held: bool,
-    own_as_flag: bool,
+    pub own_as_flag: bool,
 }
 
 impl Captured {

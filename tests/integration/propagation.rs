@@ -176,8 +176,8 @@ fn stream_of(server: &Server, script: &str) -> (Vec<String>, Vec<String>) {
     (feed.until_marker("marker"), replies)
 }
 
-/// Every kind of write: what each propagates, and what propagates nothing. `q0`, `q1` and
-/// `q4` are on shard 0 of 2, `q3` on shard 1.
+/// Every kind of write: what each propagates, and what propagates nothing. `q0`, `q1`,
+/// `q4`, `mv0`, `mv1` are on shard 0 of 2, `q3`, `mv2`, `mv3` on shard 1.
 fn script(a: &str, b: &str) -> String {
     format!(
         "
@@ -284,6 +284,13 @@ fn script(a: &str, b: &str) -> String {
         BRPOPLPUSH q0 q1 0
         MSET q4 1 q3 2
         DEL q4 q3 nokey
+        EXEC
+        RPUSH mv0 a b
+        BLMOVE mv0 mv2 LEFT right 0
+        BRPOPLPUSH mv0 mv2 0
+        MULTI
+        RPUSH mv3 c
+        BLMOVE mv3 mv1 RIGHT LEFT 0
         EXEC
         block BLPOP later 0
         RPUSH later a b

@@ -118,8 +118,9 @@ pub struct Waiter {
     /// See [`PopRequest::hold`].
     pub hold: Option<crate::server::txn::TxId>,
     /// An immediate pop's replication record goes back to the coordinator (inside EXEC:
-    /// it joins the transaction's record) instead of to the log.
-    pub capture: bool,
+    /// it joins the transaction's record) instead of to the log; `Some(true)`: only the
+    /// keys found expired and whether it popped ([`crate::server::shard::Capture`]).
+    pub capture: Option<bool>,
 }
 
 /// A pop made for a blocked client: which key and the pop command's encoded reply.
@@ -288,20 +289,20 @@ pub fn run_command(s: &ShardCtx, db: usize, resp3: bool, cmd: &[Bytes], serve: b
     buf.to_vec()
 }
 
-/// [`run_command`] (serving what it made ready) whose replication record, when `capture`,
-/// is returned rather than logged: inside EXEC it joins the transaction's record, which
-/// the coordinator appends before releasing the keys' locks.
+/// [`run_command`] (serving what it made ready) whose replication record, when `capture`
+/// is `Some(own_as_flag)`, is returned rather than logged: inside EXEC it joins the
+/// transaction's record, which the coordinator appends before releasing the keys' locks.
 pub fn run_command_captured(
     s: &ShardCtx,
     db: usize,
     resp3: bool,
     cmd: &[Bytes],
-    capture: bool,
+    capture: Option<bool>,
 ) -> (Vec<u8>, Option<Box<crate::server::shard::Captured>>) {
-    if !capture {
+    let Some(own_as_flag) = capture else {
         return (run_command(s, db, resp3, cmd, true), None);
-    }
-    s.capture_begin(false);
+    };
+    s.capture_begin(own_as_flag);
     let reply = run_command(s, db, resp3, cmd, true);
     (reply, s.capture_end())
 }
@@ -460,7 +461,7 @@ mod tests {
             resp3: false,
             want: Want::List,
             hold: None,
-            capture: false,
+            capture: None,
             keys: keys
                 .iter()
                 .enumerate()

@@ -86,6 +86,10 @@ pub struct PopRequest {
     /// locks the popped key for, atomically with the pop (a cross-shard BLMOVE keeps the
     /// source locked until its push).
     pub hold: Option<crate::server::txn::TxId>,
+    /// An immediate pop returns only the keys it found expired and whether it popped
+    /// (`Served::repl`), for the caller to log one record of its own (a cross-shard
+    /// BLMOVE logs `LMOVE`).
+    pub capture_as_flag: bool,
 }
 
 /// How a blocking pop ended.
@@ -130,7 +134,11 @@ pub async fn pop_or_block(c: &mut Client, req: PopRequest) -> Outcome {
         }
     }
     let claim = Claim::default();
-    let capture = c.multi.unit.is_some();
+    let capture = if req.capture_as_flag {
+        Some(true)
+    } else {
+        c.multi.unit.is_some().then_some(false)
+    };
     let (req_id, mut rx) = shard.register();
     let waiter = |keys: Vec<WaitKey>| Waiter {
         claim: claim.clone(),
@@ -269,7 +277,9 @@ pub async fn pop_or_block(c: &mut Client, req: PopRequest) -> Outcome {
 fn immediate(c: &mut Client, a: Attempt) -> Outcome {
     match a {
         Attempt::Popped(mut s) => {
-            c.join_unit(s.repl.take());
+            if !s.repl.as_ref().is_some_and(|r| r.own_as_flag) {
+                c.join_unit(s.repl.take());
+            }
             Outcome::Popped(s)
         }
         Attempt::WrongType => Outcome::WrongType,
