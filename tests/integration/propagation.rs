@@ -298,6 +298,14 @@ fn script(a: &str, b: &str) -> String {
         block BZPOPMIN zlater 0
         ZADD zlater 1 m 2 n
         unblocked
+        block BLMPOP 0 1 lm LEFT COUNT 5
+        RPUSH lm a b
+        unblocked
+        RPUSH lm c
+        BLMPOP 0 1 lm RIGHT COUNT 5
+        block BZMPOP 0 1 zm MIN COUNT 5
+        ZADD zm 1 a 2 b
+        unblocked
         block BLMOVE {{m}}src {{m}}dst LEFT RIGHT 0
         RPUSH {{m}}src e
         unblocked

@@ -289,6 +289,32 @@ pub fn run_command(s: &ShardCtx, db: usize, resp3: bool, cmd: &[Bytes], serve: b
     buf.to_vec()
 }
 
+/// A pop with a count (BLMPOP's `LPOP k n`, BZMPOP's `ZPOPMIN k n`) asks for no more
+/// than the key holds: the same pop, propagated as Redis does (`min(count, length)`).
+fn clamp_count(s: &ShardCtx, db: usize, cmd: &[Bytes], now: u64) -> Vec<Bytes> {
+    let mut cmd = cmd.to_vec();
+    let pop = |n: &[u8]| {
+        [&b"lpop"[..], b"rpop", b"zpopmin", b"zpopmax"]
+            .iter()
+            .any(|p| n.eq_ignore_ascii_case(p))
+    };
+    if cmd.len() == 3 && pop(&cmd[0]) {
+        let len = match s.keyspace.borrow_mut().dbs[db]
+            .get(&cmd[1], now)
+            .map(|e| e.value())
+        {
+            Some(ValueRef::Obj(Object::List(l))) => l.len(),
+            Some(ValueRef::Obj(Object::ZSet(z))) => z.len(),
+            _ => return cmd,
+        };
+        let asked = crate::commands::args::int(&cmd[2]).unwrap_or(0);
+        if asked > len as i64 {
+            cmd[2] = Bytes::from(len.to_string());
+        }
+    }
+    cmd
+}
+
 /// [`run_command`] (serving what it made ready) whose replication record, when `capture`
 /// is `Some(own_as_flag)`, is returned rather than logged: inside EXEC it joins the
 /// transaction's record, which the coordinator appends before releasing the keys' locks.
@@ -344,7 +370,8 @@ pub fn try_pop_or_register(
                 if !w.claim.try_serve() {
                     return Attempt::Lost;
                 }
-                let (reply, repl) = run_command_captured(s, w.db, w.resp3, &k.cmd, w.capture);
+                let cmd = clamp_count(s, w.db, &k.cmd, now);
+                let (reply, repl) = run_command_captured(s, w.db, w.resp3, &cmd, w.capture);
                 return Attempt::Popped(Served {
                     index: k.index,
                     reply,
@@ -423,7 +450,15 @@ fn serve_key(s: &ShardCtx, db: usize, key: &Bytes) {
             // Free (serve_ready skips busy keys): taken at once, with the pop.
             crate::server::txn::hold_key(s, tx, db, key);
         }
-        let reply = if k.cmd[0].eq_ignore_ascii_case(b"lmove") {
+        let reply = if k.cmd.len() == 3 {
+            run_command(
+                s,
+                db,
+                w.resp3,
+                &clamp_count(s, db, &k.cmd, unix_ms()),
+                false,
+            )
+        } else if k.cmd[0].eq_ignore_ascii_case(b"lmove") {
             // A served BLMOVE goes out with lower-case sides, as Redis writes them
             // (its immediate pop keeps the client's spelling).
             let mut cmd = k.cmd.clone();
