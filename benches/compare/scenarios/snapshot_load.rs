@@ -235,7 +235,7 @@ impl Scenario for SnapshotLoad {
                             ("peak/steady memory", r.peak_over_steady),
                             ("stall during ms", r.stall_during_ms),
                             ("stall before ms", r.stall_before_ms),
-                            ("SET/s during/before", r.tput_during / r.tput_before),
+                            ("rps during/before", r.tput_during / r.tput_before),
                             ("BGSAVE s", r.bgsave_s),
                         ],
                         dist: None,
