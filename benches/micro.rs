@@ -267,6 +267,37 @@ fn metrics_benches(b: &Bench) {
     }
 }
 
+/// Appending to the replication log (every write does it): a 40-byte record, from one
+/// thread; with a db change (a SELECT) each time; and while a second thread appends too
+/// (the head word's cache line then moves between cores on every append).
+fn repl_log_benches(b: &Bench) {
+    use shardis::replication::log::ReplLog;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let record = resp(&[b"SET", b"key:01", b"value:001"]);
+    assert_eq!(record.len(), 40);
+    let log = ReplLog::new(1 << 20, 2);
+    b.run("repl log append 40 B (1 thread)", 1, |_| {
+        black_box(log.append(0, Some(0), &record));
+    });
+    b.run("repl log append 40 B + SELECT (1 thread)", 1, |i| {
+        black_box(log.append(0, Some((i & 1) as usize), &record));
+    });
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                for _ in 0..64 {
+                    black_box(log.append(1, Some(0), &record));
+                }
+            }
+        });
+        b.run("repl log append 40 B (2 threads)", 1, |_| {
+            black_box(log.append(0, Some(0), &record));
+        });
+        stop.store(true, Ordering::Relaxed);
+    });
+}
+
 fn main() {
     let filter: Vec<String> = std::env::args()
         .skip(1)
@@ -283,6 +314,7 @@ fn main() {
     parse_benches(&b);
     reply_benches(&b);
     metrics_benches(&b);
+    repl_log_benches(&b);
     let mut ks = keyspace_benches(&b);
     dispatch_benches(&b, &mut ks);
 }

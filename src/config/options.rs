@@ -77,6 +77,9 @@ pub struct Config {
     /// `enable-protected-configs` (no, yes, local): whether CONFIG SET may change `dir`
     /// and `dbfilename`; `local` is treated as `yes` (the setter does not see the client).
     pub enable_protected_configs: String,
+    /// `repl-backlog-size`: bytes of replication stream kept for partial resyncs (the
+    /// replication log's ring; CONFIG SET resizes it live, keeping the newest bytes).
+    pub repl_backlog_size: u64,
     /// Set once the server runs: CONFIG SET, not start-up, is applying options (protected
     /// options are refused then).
     pub running: bool,
@@ -124,6 +127,7 @@ impl Default for Config {
             latency_tracking: true,
             latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
             latency_monitor_threshold: 0,
+            repl_backlog_size: 1 << 20,
         }
     }
 }
@@ -586,7 +590,26 @@ pub static OPTIONS: &[OptionSpec] = &[
             Ok(())
         }
     ),
+    opt!(
+        "repl-backlog-size",
+        true,
+        |c| c.repl_backlog_size.to_string(),
+        |c, a| {
+            let n: u64 = memory_in(one(a)?, 1, LONG_MAX)?;
+            // As Redis 7.0: CONFIG SET raises it to 16kb (resizeReplicationBacklog); a
+            // smaller value from the config file or command line is kept as written.
+            c.repl_backlog_size = if c.running {
+                n.max(REPL_BACKLOG_MIN_SIZE)
+            } else {
+                n
+            };
+            Ok(())
+        }
+    ),
 ];
+
+/// Redis's `CONFIG_REPL_BACKLOG_MIN_SIZE`.
+const REPL_BACKLOG_MIN_SIZE: u64 = 16 * 1024;
 
 /// A percentile as Redis prints it: `%f`, then trailing zeros and point trimmed (`99.9`).
 pub fn percentile_text(p: f64) -> String {
@@ -627,6 +650,29 @@ mod tests {
         assert_eq!(parse_memory("1k"), Ok(1000));
         assert_eq!(parse_memory("42"), Ok(42));
         assert!(parse_memory("1xb").is_err());
+    }
+
+    #[test]
+    fn repl_backlog_size_is_clamped_by_config_set_only() {
+        let o = find("repl-backlog-size").unwrap();
+        let set = |c: &mut Config, v: &str| (o.set)(c, &[v.to_string()]);
+        let mut c = Config::default();
+        assert_eq!((o.get)(&c), "1048576");
+        set(&mut c, "1").unwrap();
+        assert_eq!(c.repl_backlog_size, 1);
+        c.running = true;
+        set(&mut c, "1k").unwrap();
+        assert_eq!(c.repl_backlog_size, 16384);
+        set(&mut c, "2mb").unwrap();
+        assert_eq!(c.repl_backlog_size, 2 << 20);
+        assert_eq!(
+            set(&mut c, "0"),
+            Err("argument must be between 1 and 9223372036854775807 inclusive".into())
+        );
+        assert_eq!(
+            set(&mut c, "-1"),
+            Err("argument must be a memory value".into())
+        );
     }
 
     #[test]

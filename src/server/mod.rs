@@ -87,6 +87,10 @@ impl Global {
         let mut c = self.config.lock().expect("config lock");
         let mut next = c.clone();
         change(&mut next)?;
+        if next.repl_backlog_size != c.repl_backlog_size {
+            self.repl_log
+                .resize(usize::try_from(next.repl_backlog_size).unwrap_or(usize::MAX));
+        }
         *c = next;
         self.config_version.fetch_add(1, Ordering::AcqRel);
         Ok(())
@@ -322,6 +326,7 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
     let pin_cpus = config.shard_pin_cpus;
     let dump_path = std::path::PathBuf::from(&config.dbfilename);
     let (limits, databases) = (config.encoding, config.databases);
+    let repl_backlog_bytes = usize::try_from(config.repl_backlog_size).unwrap_or(usize::MAX);
     let global = Arc::new(Global {
         config: Mutex::new(Config {
             running: true,
@@ -344,7 +349,7 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
         lastsave_unix: AtomicU64::new(unix_ms() / 1000),
         persist: persist::Status::new(nshards),
         // Producers: the shards, then the replication core.
-        repl_log: crate::replication::log::ReplLog::new(1 << 20, nshards + 1),
+        repl_log: crate::replication::log::ReplLog::new(repl_backlog_bytes, nshards + 1),
         repl: crate::replication::state::MasterState::new(),
         shutdown: shutdown_tx,
     });

@@ -20,6 +20,7 @@ mod persistence;
 mod propagation;
 mod protocol;
 mod random_diff;
+mod repl_backlog;
 mod sets;
 mod snapshot;
 mod strings;

@@ -9,6 +9,7 @@ mod latency;
 mod memory;
 mod setget;
 mod snapshot;
+mod snapshot_load;
 mod suite;
 mod types_memory;
 
@@ -42,6 +43,7 @@ pub fn all() -> Vec<Box<dyn Scenario>> {
         Box::new(types_memory::TypesMemory),
         Box::new(atomic::Atomic),
         Box::new(snapshot::Snapshot),
+        Box::new(snapshot_load::SnapshotLoad),
     ]
 }
 
