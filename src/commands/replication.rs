@@ -197,6 +197,26 @@ fn replconf(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
     })
 }
 
+/// Redis 7.0.15's COMMAND INFO / COMMAND DOCS data for these commands (notation: see
+/// `command_docs.rs`).
+pub static DOCS: &[super::command_docs::Doc] = &[
+    super::command_docs::Doc {
+        name: "sync",
+        info: r#"["sync" 1 ~[+admin +noscript +no_async_loading +no_multi] 0 0 0 ~[+@admin +@slow +@dangerous] ~[] ~[]]"#,
+        docs: r#"{"summary" "Internal command used for replication" "since" "1.0.0" "group" "server"}"#,
+    },
+    super::command_docs::Doc {
+        name: "psync",
+        info: r#"["psync" -3 ~[+admin +noscript +no_async_loading +no_multi] 0 0 0 ~[+@admin +@slow +@dangerous] ~[] ~[]]"#,
+        docs: r#"{"summary" "Internal command used for replication" "since" "2.8.0" "group" "server" "arguments" [{"name" "replicationid" "type" "string"} {"name" "offset" "type" "integer"}]}"#,
+    },
+    super::command_docs::Doc {
+        name: "replconf",
+        info: r#"["replconf" -1 ~[+admin +noscript +loading +stale +allow_busy] 0 0 0 ~[+@admin +@slow +@dangerous] ~[] ~[]]"#,
+        docs: r#"{"summary" "An internal command for configuring the replication stream" "since" "3.0.0" "group" "server" "complexity" "O(1)" "doc_flags" ~[+syscmd]}"#,
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

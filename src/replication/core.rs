@@ -147,6 +147,10 @@ async fn cron(core: Rc<Core>) {
                 continue; // not streaming yet
             }
             if next < first {
+                log::warning(&format!(
+                    "Dropping replica {}: its position {next} left the replication backlog (first byte {first})",
+                    link.name
+                ));
                 link.close("its position left the replication backlog");
                 continue;
             }

@@ -321,7 +321,14 @@ async fn stream(core: &Core, link: &Link, w: &mut TcpStream, from: u64) -> Resul
         }
         buf.clear();
         match log_.read(next, STREAM_CHUNK, &mut buf) {
-            Err(e) => return Err(e.to_string()),
+            Err(_) => {
+                log::warning(&format!(
+                    "Dropping replica {}: its position {next} left the replication backlog (first byte {})",
+                    link.name,
+                    log_.first_offset()
+                ));
+                return Err("its position left the replication backlog".into());
+            }
             Ok(0) => glommio::timer::sleep(Duration::from_millis(1)).await,
             Ok(n) => {
                 write(core, w, &buf).await?;

@@ -146,11 +146,9 @@ fn link_cut_resumes_with_continue() {
     wait_for("replica logged a partial resync", WAIT, || {
         r.log().contains("Successful partial resynchronization with master")
     });
-    assert!(!r.log().contains("Full resync from master: ") || {
-        // Exactly one full sync: the first one.
-        r.log().matches("Full resync from master: ").count() == 1
-    });
-    let _ = full_before;
+    // Exactly one full sync: the first one.
+    assert_eq!(r.log().matches("Full resync from master: ").count(), 1);
+    assert_eq!(info_field(&r, "stats", "sync_full"), full_before);
 }
 
 #[test]
@@ -163,22 +161,24 @@ fn cut_longer_than_the_backlog_forces_a_full_sync() {
     let r = replica_of(&m, &[]);
     wait_for("link up", WAIT, || link_up(&r));
     assert_in_sync(&m, &r);
-    // Stop the replica, write far more than the backlog holds, restart it.
-    let rport = r.port;
+    // Stop the replica and write far more than the backlog and the socket buffers hold:
+    // its position leaves the log and it is dropped; once resumed it cannot continue.
     let pid = r.pid();
     unsafe { libc::kill(pid as i32, libc::SIGSTOP) };
     let mut c = m.conn();
-    let big = "x".repeat(1000);
-    for i in 0..100 {
-        c.cmd(&["SET", &format!("big{i}"), &big]);
+    let big = "x".repeat(10_000);
+    for i in 0..3000 {
+        c.cmd(&["SET", &format!("big{}", i % 100), &big]);
     }
+    wait_for("the stopped replica dropped", WAIT, || {
+        m.log().contains("left the replication backlog")
+    });
     unsafe { libc::kill(pid as i32, libc::SIGCONT) };
     // It was dropped (its position left the backlog) and must resync in full.
     wait_for("a second full sync", WAIT, || {
         r.log().matches("Full resync from master: ").count() >= 2
     });
     assert_in_sync(&m, &r);
-    let _ = rport;
 }
 
 #[test]
@@ -213,6 +213,21 @@ fn stopped_replica_is_dropped_by_its_output_buffer_limit_and_resyncs() {
     unsafe { libc::kill(pid, libc::SIGCONT) };
     wait_for("link up again", WAIT, || link_up(&r));
     assert_in_sync(&m, &r);
+}
+
+/// Replicas arriving within `repl-diskless-sync-delay` share one snapshot.
+#[test]
+fn replicas_arriving_together_share_one_snapshot() {
+    let m = Server::shardis(2, &["--repl-diskless-sync-delay", "2"]);
+    write_some(&m, "a", 50);
+    let replicas: Vec<Server> = (0..3).map(|_| replica_of(&m, &[])).collect();
+    for r in &replicas {
+        wait_for("link up", WAIT, || link_up(r));
+    }
+    assert_eq!(m.log().matches("Starting BGSAVE for SYNC").count(), 1);
+    for r in &replicas {
+        assert_in_sync(&m, r);
+    }
 }
 
 #[test]
