@@ -110,9 +110,7 @@ fn sync(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                     String::from_utf8_lossy(&a[1])
                 ));
             } else {
-                log::notice(&format!(
-                    "Full resync requested by replica {name}"
-                ));
+                log::notice(&format!("Full resync requested by replica {name}"));
             }
         }
         if matches!(start, Start::Full { .. }) {
@@ -138,7 +136,7 @@ fn replica_name(c: &Client) -> String {
 /// REPLCONF <option> <value> ... (`replconfCommand`).
 fn replconf(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
     Box::pin(async move {
-        if a.len() % 2 == 0 {
+        if a.len().is_multiple_of(2) {
             return c.reply().error(errors::SYNTAX);
         }
         for pair in a[1..].chunks(2) {
@@ -181,9 +179,9 @@ fn replconf(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                 let text = String::from_utf8_lossy(val);
                 for filter in text.split_whitespace() {
                     if !filter.eq_ignore_ascii_case("functions") {
-                        return c.reply().error(&format!(
-                            "ERR Unsupported rdb-filter-only option: {filter}"
-                        ));
+                        return c
+                            .reply()
+                            .error(&format!("ERR Unsupported rdb-filter-only option: {filter}"));
                     }
                 }
             } else {

@@ -600,30 +600,49 @@ pub static OPTIONS: &[OptionSpec] = &[
         }
     ),
     // Replication, master side (crate::replication::config).
-    opt!("repl-diskless-sync", true, |c| yes_no(c.repl.diskless_sync), |c, a| {
-        c.repl.diskless_sync = parse_bool(one(a)?)?;
-        Ok(())
-    }),
+    opt!(
+        "repl-diskless-sync",
+        true,
+        |c| yes_no(c.repl.diskless_sync),
+        |c, a| {
+            c.repl.diskless_sync = parse_bool(one(a)?)?;
+            Ok(())
+        }
+    ),
     repl_int_opt!("repl-diskless-sync-delay", diskless_sync_delay, 0),
-    repl_int_opt!("repl-diskless-sync-max-replicas", diskless_sync_max_replicas, 0),
+    repl_int_opt!(
+        "repl-diskless-sync-max-replicas",
+        diskless_sync_max_replicas,
+        0
+    ),
     repl_int_opt!("repl-ping-replica-period", ping_period, 1),
     repl_int_opt!("repl-ping-slave-period", ping_period, 1),
     repl_int_opt!("repl-timeout", timeout, 1),
-    opt!("repl-backlog-size", true, |c| c.repl.backlog_size.to_string(), |c, a| {
-        let n: u64 = memory_in(one(a)?, 1, LONG_MAX)?;
-        c.repl.backlog_size = n.max(crate::replication::config::BACKLOG_MIN);
-        Ok(())
-    }),
+    opt!(
+        "repl-backlog-size",
+        true,
+        |c| c.repl.backlog_size.to_string(),
+        |c, a| {
+            let n: u64 = memory_in(one(a)?, 1, LONG_MAX)?;
+            c.repl.backlog_size = n.max(crate::replication::config::BACKLOG_MIN);
+            Ok(())
+        }
+    ),
     opt!(
         "client-output-buffer-limit",
         true,
         |c| crate::replication::config::format_obuf(&c.repl),
         |c, a| crate::replication::config::parse_obuf(&mut c.repl, a)
     ),
-    opt!("repl-core-cpu", false, |c| c.repl.core_cpu.clone(), |c, a| {
-        c.repl.core_cpu = crate::replication::config::parse_core_cpu(one(a)?)?;
-        Ok(())
-    }),
+    opt!(
+        "repl-core-cpu",
+        false,
+        |c| c.repl.core_cpu.clone(),
+        |c, a| {
+            c.repl.core_cpu = crate::replication::config::parse_core_cpu(one(a)?)?;
+            Ok(())
+        }
+    ),
 ];
 
 /// A percentile as Redis prints it: `%f`, then trailing zeros and point trimmed (`99.9`).

@@ -52,7 +52,9 @@ pub(crate) struct Core {
 pub fn start(global: Arc<Global>, cpu: Option<usize>) -> std::io::Result<()> {
     let (tx, rx) = crossbeam_channel::bounded(CORE_QUEUE);
     if CORE.set(tx).is_err() {
-        return Err(std::io::Error::other("the replication core is already running"));
+        return Err(std::io::Error::other(
+            "the replication core is already running",
+        ));
     }
     let placement = match cpu {
         Some(c) => glommio::Placement::Fixed(c),

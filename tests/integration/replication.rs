@@ -15,13 +15,21 @@ const WAIT: Duration = Duration::from_secs(60);
 
 fn info_field(s: &Server, section: &str, field: &str) -> Option<String> {
     let text = s.conn().cmd(&["INFO", section]).as_str();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(|v| v.trim().to_string()))
+    text.lines().find_map(|l| {
+        l.strip_prefix(&format!("{field}:"))
+            .map(|v| v.trim().to_string())
+    })
 }
 
 fn replica_of(master: &Server, extra: &[&str]) -> Server {
     let port = master.port.to_string();
-    let mut args = vec!["--replicaof", "127.0.0.1", port.as_str(), "--repl-timeout", "10"];
+    let mut args = vec![
+        "--replicaof",
+        "127.0.0.1",
+        port.as_str(),
+        "--repl-timeout",
+        "10",
+    ];
     args.extend_from_slice(extra);
     Server::redis(&args)
 }
@@ -144,7 +152,8 @@ fn link_cut_resumes_with_continue() {
     wait_for("link up again", WAIT, || link_up(&r));
     assert_in_sync(&m, &r);
     wait_for("replica logged a partial resync", WAIT, || {
-        r.log().contains("Successful partial resynchronization with master")
+        r.log()
+            .contains("Successful partial resynchronization with master")
     });
     // Exactly one full sync: the first one.
     assert_eq!(r.log().matches("Full resync from master: ").count(), 1);
@@ -155,7 +164,12 @@ fn link_cut_resumes_with_continue() {
 fn cut_longer_than_the_backlog_forces_a_full_sync() {
     let m = Server::shardis(
         2,
-        &["--repl-diskless-sync-delay", "0", "--repl-backlog-size", "16384"],
+        &[
+            "--repl-diskless-sync-delay",
+            "0",
+            "--repl-backlog-size",
+            "16384",
+        ],
     );
     write_some(&m, "a", 20);
     let r = replica_of(&m, &[]);
@@ -204,7 +218,10 @@ fn stopped_replica_is_dropped_by_its_output_buffer_limit_and_resyncs() {
     let big = "y".repeat(10_000);
     let started = Instant::now();
     for i in 0..1000 {
-        assert_eq!(c.cmd(&["SET", &format!("k{i}"), &big]), Value::Simple("OK".into()));
+        assert_eq!(
+            c.cmd(&["SET", &format!("k{i}"), &big]),
+            Value::Simple("OK".into())
+        );
     }
     assert!(started.elapsed() < Duration::from_secs(30));
     wait_for("the replica dropped", WAIT, || {
@@ -241,7 +258,11 @@ fn redis_cli_rdb_and_replica() {
         .args(["-p", &m.port.to_string(), "--rdb", file.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // A real redis-server loads the file to the same digest.
     let r = Server::redis(&["--dir", dir.to_str().unwrap(), "--dbfilename", "dump.rdb"]);
     assert_eq!(digest(&r), digest(&m));
@@ -289,7 +310,15 @@ fn replconf_and_sync_replies_match_redis() {
         vec!["REPLCONF", "listening-port"],
         vec!["REPLCONF", "listening-port", "x"],
         vec!["REPLCONF", "listening-port", "6380"],
-        vec!["REPLCONF", "listening-port", "6380", "capa", "eof", "capa", "psync2"],
+        vec![
+            "REPLCONF",
+            "listening-port",
+            "6380",
+            "capa",
+            "eof",
+            "capa",
+            "psync2",
+        ],
         vec!["REPLCONF", "capa", "whatever"],
         vec!["REPLCONF", "rdb-only", "2"],
         vec!["REPLCONF", "rdb-only", "x"],
@@ -341,7 +370,10 @@ fn replication_options_match_redis() {
         ("client-output-buffer-limit", "foo 1 2 3"),
         ("client-output-buffer-limit", "slave 1x 2 3"),
         ("client-output-buffer-limit", "slave 1 2 -3"),
-        ("client-output-buffer-limit", "replica 1mb 2k 3 pubsub 1 2 3"),
+        (
+            "client-output-buffer-limit",
+            "replica 1mb 2k 3 pubsub 1 2 3",
+        ),
         ("client-output-buffer-limit", ""),
     ] {
         d.check(&["CONFIG", "SET", name, value]);
@@ -365,6 +397,10 @@ fn sync_with_pending_output_is_refused() {
     }
     assert_eq!(
         lines,
-        ["+PONG\r\n", "-ERR SYNC and PSYNC are invalid with pending output\r\n", "+PONG\r\n"]
+        [
+            "+PONG\r\n",
+            "-ERR SYNC and PSYNC are invalid with pending output\r\n",
+            "+PONG\r\n"
+        ]
     );
 }
