@@ -322,6 +322,7 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
     let pin_cpus = config.shard_pin_cpus;
     let dump_path = std::path::PathBuf::from(&config.dbfilename);
     let (limits, databases) = (config.encoding, config.databases);
+    let backlog_size = config.repl.backlog_size as usize;
     let global = Arc::new(Global {
         config: Mutex::new(Config {
             running: true,
@@ -344,7 +345,7 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
         lastsave_unix: AtomicU64::new(unix_ms() / 1000),
         persist: persist::Status::new(nshards),
         // Producers: the shards, then the replication core.
-        repl_log: crate::replication::log::ReplLog::new(1 << 20, nshards + 1),
+        repl_log: crate::replication::log::ReplLog::new(backlog_size, nshards + 1),
         repl: crate::replication::state::MasterState::new(),
         shutdown: shutdown_tx,
     });
