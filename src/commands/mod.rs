@@ -35,6 +35,7 @@ pub mod long_double;
 pub mod multi;
 pub mod persistence;
 pub mod propagate;
+pub mod replication;
 pub mod scan_args;
 pub mod server;
 pub mod set;
@@ -252,6 +253,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(crate::metrics::commands::COMMANDS)
         .chain(multi::COMMANDS)
         .chain(persistence::COMMANDS)
+        .chain(replication::COMMANDS)
 }
 
 static TABLE: LazyLock<ahash::AHashMap<&'static str, &'static CommandSpec>> =

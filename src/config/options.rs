@@ -86,6 +86,8 @@ pub struct Config {
     /// A `save` directive was applied at start-up: later ones append (redis.conf's
     /// several `save` lines), the first replaces the default.
     pub save_loaded: bool,
+    /// The master role's replication options (`repl-*`, `client-output-buffer-limit`).
+    pub repl: crate::replication::config::ReplConfig,
 }
 
 impl Default for Config {
@@ -124,6 +126,7 @@ impl Default for Config {
             enable_protected_configs: "no".into(),
             running: false,
             save_loaded: false,
+            repl: Default::default(),
             latency_tracking: true,
             latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
             latency_monitor_threshold: 0,
@@ -277,6 +280,16 @@ macro_rules! list_size_opt {
                 Ok(())
             }
         )
+    };
+}
+
+/// A non-negative int option of the replication options (`min` is Redis's lower bound).
+macro_rules! repl_int_opt {
+    ($name:literal, $field:ident, $min:expr) => {
+        opt!($name, true, |c| c.repl.$field.to_string(), |c, a| {
+            c.repl.$field = int_in(one(a)?, $min, INT_MAX)?;
+            Ok(())
+        })
     };
 }
 
@@ -590,6 +603,25 @@ pub static OPTIONS: &[OptionSpec] = &[
             Ok(())
         }
     ),
+    // Replication, master side (crate::replication::config).
+    opt!(
+        "repl-diskless-sync",
+        true,
+        |c| yes_no(c.repl.diskless_sync),
+        |c, a| {
+            c.repl.diskless_sync = parse_bool(one(a)?)?;
+            Ok(())
+        }
+    ),
+    repl_int_opt!("repl-diskless-sync-delay", diskless_sync_delay, 0),
+    repl_int_opt!(
+        "repl-diskless-sync-max-replicas",
+        diskless_sync_max_replicas,
+        0
+    ),
+    repl_int_opt!("repl-ping-replica-period", ping_period, 1),
+    repl_int_opt!("repl-ping-slave-period", ping_period, 1),
+    repl_int_opt!("repl-timeout", timeout, 1),
     opt!(
         "repl-backlog-size",
         true,
@@ -603,6 +635,21 @@ pub static OPTIONS: &[OptionSpec] = &[
             } else {
                 n
             };
+            Ok(())
+        }
+    ),
+    opt!(
+        "client-output-buffer-limit",
+        true,
+        |c| crate::replication::config::format_obuf(&c.repl),
+        |c, a| crate::replication::config::parse_obuf(&mut c.repl, a)
+    ),
+    opt!(
+        "repl-core-cpu",
+        false,
+        |c| c.repl.core_cpu.clone(),
+        |c, a| {
+            c.repl.core_cpu = crate::replication::config::parse_core_cpu(one(a)?)?;
             Ok(())
         }
     ),

@@ -357,9 +357,7 @@ fn redis_stream_facts() {
 
 /// shardis's stream, for the same script, equals Redis's: with 1 shard and with 2
 /// (keys `a` and `b` on different shards, so MSET/DEL split and EXEC spans shards).
-// Needs shardis's SYNC (branch repl-core): enable once it is merged.
 #[test]
-#[ignore]
 fn stream_matches_redis() {
     for shards in [1, 2] {
         let (a, b) = (key_on("ka", 0), key_on("kb", 1));
