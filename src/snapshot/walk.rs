@@ -28,14 +28,6 @@ const SHARES: usize = 100;
 /// Steps between unconditional yields of the whole queue, so requests that arrived
 /// meanwhile run even when glommio would not preempt yet.
 const STEPS_PER_YIELD: u32 = 8;
-/// How long the walk may keep the shard before glommio polls its reactor again. Client
-/// sockets and cross-shard messages become runnable only when the reactor is polled, and
-/// glommio polls it only when no task queue has work or its preempt timer fires; the
-/// timer is the smallest latency of the active queues, 100 ms by default. A yield alone
-/// does not poll (the walk's queue is picked again at once): measured, requests waited
-/// ~100 ms (1 shard) to ~300 ms (2 shards) behind a walk. While the walk's queue is
-/// active this bound is the preempt timer, so a write waits at most about this long.
-const WALK_LATENCY: std::time::Duration = std::time::Duration::from_micros(500);
 
 /// What a walker needs of its shard: the keyspace.
 pub(crate) trait KeyspaceOwner: 'static {
@@ -73,7 +65,7 @@ fn queue() -> TaskQueueHandle {
         q.get().unwrap_or_else(|| {
             let tq = glommio::executor().create_task_queue(
                 Shares::Static(SHARES),
-                Latency::Matters(WALK_LATENCY),
+                Latency::NotImportant,
                 "snapshot",
             );
             q.set(Some(tq));
