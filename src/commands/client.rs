@@ -143,9 +143,15 @@ fn kind_by_name(name: &[u8]) -> Option<Kind> {
     }
 }
 
-/// Every client shardis serves is a normal one, or a pubsub one when subscribed.
+/// A client's type from its CLIENT LIST flags, in Redis's `getClientType` order: a
+/// replica link (`S`, set by the replication core when a client sends SYNC/PSYNC), the
+/// master link (`M`), a subscriber (`P`), else normal.
 fn kind_of(info: &ClientInfo) -> Kind {
-    if info.flags.contains('P') {
+    if info.flags.contains('S') {
+        Kind::Replica
+    } else if info.flags.contains('M') {
+        Kind::Master
+    } else if info.flags.contains('P') {
         Kind::PubSub
     } else {
         Kind::Normal
@@ -469,7 +475,7 @@ async fn kill(c: &mut Client, a: &[Bytes]) {
     }
     let me = c.id;
     let filter = f.clone();
-    let killed: usize = c
+    let killed: Vec<u64> = c
         .shard
         .fanout(move |s| {
             let victims: Vec<_> = s
@@ -486,11 +492,19 @@ async fn kill(c: &mut Client, a: &[Bytes]) {
             for h in &victims {
                 h.kill();
             }
-            victims.len()
+            victims
+                .iter()
+                .map(|h| h.info.borrow().id)
+                .collect::<Vec<u64>>()
         })
         .await
         .into_iter()
-        .sum();
+        .flatten()
+        .collect();
+    // A replica's link is served by the replication core: flag it there too (Redis
+    // frees the replica client, which ends its link).
+    c.shard.global.repl.kill_clients(&killed);
+    let killed = killed.len();
     // The caller itself is closed only after its reply is written.
     let kill_me = !skipme && f.matches(&c.handle.info.borrow());
     let killed = killed + kill_me as usize;

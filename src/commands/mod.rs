@@ -34,6 +34,7 @@ pub mod list_ops;
 pub mod long_double;
 pub mod multi;
 pub mod persistence;
+pub mod role;
 pub mod scan_args;
 pub mod server;
 pub mod set;
@@ -251,6 +252,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(crate::metrics::commands::COMMANDS)
         .chain(multi::COMMANDS)
         .chain(persistence::COMMANDS)
+        .chain(role::COMMANDS)
 }
 
 static TABLE: LazyLock<ahash::AHashMap<&'static str, &'static CommandSpec>> =

@@ -71,6 +71,13 @@ impl Client {
         if spec.flags & flag::NO_AUTH == 0 && self.auth_required() {
             return Err(errors::NOAUTH.into());
         }
+        // `min-replicas-to-write` (Redis checks it here, before LOADING and before MULTI
+        // queues the command): one atomic load while the option is off.
+        if self.shard.global.repl.writes_refused()
+            && (spec.flags & flag::WRITE != 0 || (spec.name == "exec" && self.multi.queue_writes()))
+        {
+            return Err(errors::NOREPLICAS.into());
+        }
         if spec.flags & flag::LOADING == 0
             && self
                 .shard
@@ -157,6 +164,9 @@ impl Client {
                         };
                         shard.exec(spec, f, self.db, &args, &mut self.out, self.resp3, now_ms);
                         txn::leave(&shard, waited);
+                        if spec.flags & flag::WRITE != 0 {
+                            self.note_write();
+                        }
                         crate::metrics::claim_slow(&shard, self);
                     }
                     Route::Remote(owner, f) => {
@@ -178,6 +188,9 @@ impl Client {
                         first_unsent = slots.len();
                         let call = crate::metrics::CoordCall::start(spec, &args, self.out.len());
                         self.run_split(spec, f, combine, args).await;
+                        if spec.flags & flag::WRITE != 0 {
+                            self.note_write();
+                        }
                         call.finish(self);
                     }
                     Route::Coord(f) => {
@@ -193,7 +206,7 @@ impl Client {
                             // Changes since the last save (shard commands count in exec).
                             self.shard.global.persist.bump_dirty(self.shard.id);
                             // INTERIM propagation: the command verbatim.
-                            self.shard.log_record(self.db, &args_copy);
+                            self.woff = self.shard.log_record(self.db, &args_copy);
                         }
                         self.unlock_own().await;
                         call.finish(self);
@@ -251,6 +264,10 @@ impl Client {
     ) {
         let mut waiting = Vec::new();
         let tx = self.tx.as_ref().map(|h| h.id);
+        let wrote = queued
+            .iter()
+            .flatten()
+            .any(|item| item.spec.flags & flag::WRITE != 0);
         for (owner, items) in queued.iter_mut().enumerate() {
             if items.is_empty() {
                 continue;
@@ -270,6 +287,9 @@ impl Client {
                 chunk_of[owner] = chunks.len();
                 chunks.push(Chunk { buf, ends });
             }
+        }
+        if wrote {
+            self.note_write();
         }
         for slot in slots.iter_mut() {
             if let Slot::Queued { shard, item } = *slot {

@@ -288,12 +288,13 @@ impl ShardCtx {
         }
     }
 
-    /// Appends one command to the replication log, as a record of database `db`.
-    pub(crate) fn log_record<A: AsRef<[u8]>>(&self, db: usize, args: &[A]) {
+    /// Appends one command to the replication log, as a record of database `db`; returns
+    /// the offset of its last byte (a client's WAIT offset).
+    pub(crate) fn log_record<A: AsRef<[u8]>>(&self, db: usize, args: &[A]) -> u64 {
         let mut buf = self.repl_scratch.borrow_mut();
         buf.clear();
         crate::replication::record::encode_command(&mut buf, args);
-        self.global.repl_log.append(self.id, Some(db), &buf);
+        self.global.repl_log.append(self.id, Some(db), &buf)
     }
 
     /// Sends the request `make(origin, req_id)` builds to `shard` and returns the future of
