@@ -168,7 +168,12 @@ pub fn peak_memory(used: u64) -> u64 {
 /// `master_repl_offset` grows from the first write and a replica can partially resync
 /// from anything the log still holds. Redis creates its backlog with the first replica,
 /// and reports 0 / offset 0 until then.
-fn replication(out: &mut String, g: &crate::server::Global, cfg: &crate::config::Config, now_ms: u64) {
+fn replication(
+    out: &mut String,
+    g: &crate::server::Global,
+    cfg: &crate::config::Config,
+    now_ms: u64,
+) {
     use crate::replication::state::ReplicaState;
     let repl = &g.repl;
     let replicas = repl.replicas();

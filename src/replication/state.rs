@@ -172,7 +172,11 @@ impl MasterState {
     /// `ids`; the core drops their links. Returns how many were flagged.
     pub fn kill_clients(&self, ids: &[u64]) -> usize {
         let mut n = 0;
-        for r in self.replicas().iter().filter(|r| ids.contains(&r.client_id)) {
+        for r in self
+            .replicas()
+            .iter()
+            .filter(|r| ids.contains(&r.client_id))
+        {
             r.kill.store(true, Ordering::Release);
             n += 1;
         }
@@ -241,7 +245,11 @@ mod tests {
             replica(7, ReplicaState::SendBulk, 100_000),
         ]);
         m.set_min_replicas(1, 10, 100_500);
-        assert_eq!(m.good_replicas.load(Ordering::Relaxed), 1, "lag 10 s is good, 11 s not");
+        assert_eq!(
+            m.good_replicas.load(Ordering::Relaxed),
+            1,
+            "lag 10 s is good, 11 s not"
+        );
         assert!(!m.writes_refused());
         m.set_min_replicas(2, 10, 100_500);
         assert!(m.writes_refused());

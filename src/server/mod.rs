@@ -89,7 +89,8 @@ impl Global {
         change(&mut next)?;
         *c = next;
         self.config_version.fetch_add(1, Ordering::AcqRel);
-        self.repl.set_min_replicas(c.min_replicas_to_write, c.min_replicas_max_lag, unix_ms());
+        self.repl
+            .set_min_replicas(c.min_replicas_to_write, c.min_replicas_max_lag, unix_ms());
         Ok(())
     }
 }
@@ -350,7 +351,9 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
         repl: crate::replication::state::MasterState::new(),
         shutdown: shutdown_tx,
     });
-    global.repl.set_min_replicas(min_replicas.0, min_replicas.1, unix_ms());
+    global
+        .repl
+        .set_min_replicas(min_replicas.0, min_replicas.1, unix_ms());
     // Before the shards start: commands get -LOADING until the file is in.
     persist::begin_startup_load(&global.persist, &dump_path);
     let requests = MeshBuilder::<ShardRequest, _>::full(nshards, MESH_CHANNEL_CAPACITY);

@@ -19,6 +19,7 @@ mod multi;
 mod persistence;
 mod protocol;
 mod random_diff;
+mod repl_admin;
 mod sets;
 mod snapshot;
 mod strings;
