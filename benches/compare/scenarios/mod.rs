@@ -7,6 +7,7 @@
 mod atomic;
 mod latency;
 mod memory;
+mod replication;
 mod setget;
 mod snapshot;
 mod suite;
@@ -42,6 +43,7 @@ pub fn all() -> Vec<Box<dyn Scenario>> {
         Box::new(types_memory::TypesMemory),
         Box::new(atomic::Atomic),
         Box::new(snapshot::Snapshot),
+        Box::new(replication::Replication),
     ]
 }
 
