@@ -34,6 +34,7 @@ pub mod list_ops;
 pub mod long_double;
 pub mod multi;
 pub mod persistence;
+pub mod replication;
 pub mod role;
 pub mod scan_args;
 pub mod server;
@@ -253,6 +254,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(multi::COMMANDS)
         .chain(persistence::COMMANDS)
         .chain(role::COMMANDS)
+        .chain(replication::COMMANDS)
 }
 
 static TABLE: LazyLock<ahash::AHashMap<&'static str, &'static CommandSpec>> =

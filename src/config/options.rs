@@ -89,6 +89,8 @@ pub struct Config {
     /// A `save` directive was applied at start-up: later ones append (redis.conf's
     /// several `save` lines), the first replaces the default.
     pub save_loaded: bool,
+    /// The master role's replication options (`repl-*`, `client-output-buffer-limit`).
+    pub repl: crate::replication::config::ReplConfig,
 }
 
 impl Default for Config {
@@ -129,6 +131,7 @@ impl Default for Config {
             enable_protected_configs: "no".into(),
             running: false,
             save_loaded: false,
+            repl: Default::default(),
             latency_tracking: true,
             latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
             latency_monitor_threshold: 0,
@@ -289,6 +292,16 @@ macro_rules! min_replicas_opt {
     ($name:literal, $field:ident) => {
         opt!($name, true, |c| c.$field.to_string(), |c, a| {
             c.$field = int_in(one(a)?, 0, INT_MAX)?;
+            Ok(())
+        })
+    };
+}
+
+/// A non-negative int option of the replication options (`min` is Redis's lower bound).
+macro_rules! repl_int_opt {
+    ($name:literal, $field:ident, $min:expr) => {
+        opt!($name, true, |c| c.repl.$field.to_string(), |c, a| {
+            c.repl.$field = int_in(one(a)?, $min, INT_MAX)?;
             Ok(())
         })
     };
@@ -605,6 +618,50 @@ pub static OPTIONS: &[OptionSpec] = &[
         |c| c.latency_monitor_threshold.to_string(),
         |c, a| {
             c.latency_monitor_threshold = int_in(one(a)?, 0, LONG_MAX)?;
+            Ok(())
+        }
+    ),
+    // Replication, master side (crate::replication::config).
+    opt!(
+        "repl-diskless-sync",
+        true,
+        |c| yes_no(c.repl.diskless_sync),
+        |c, a| {
+            c.repl.diskless_sync = parse_bool(one(a)?)?;
+            Ok(())
+        }
+    ),
+    repl_int_opt!("repl-diskless-sync-delay", diskless_sync_delay, 0),
+    repl_int_opt!(
+        "repl-diskless-sync-max-replicas",
+        diskless_sync_max_replicas,
+        0
+    ),
+    repl_int_opt!("repl-ping-replica-period", ping_period, 1),
+    repl_int_opt!("repl-ping-slave-period", ping_period, 1),
+    repl_int_opt!("repl-timeout", timeout, 1),
+    opt!(
+        "repl-backlog-size",
+        true,
+        |c| c.repl.backlog_size.to_string(),
+        |c, a| {
+            let n: u64 = memory_in(one(a)?, 1, LONG_MAX)?;
+            c.repl.backlog_size = n.max(crate::replication::config::BACKLOG_MIN);
+            Ok(())
+        }
+    ),
+    opt!(
+        "client-output-buffer-limit",
+        true,
+        |c| crate::replication::config::format_obuf(&c.repl),
+        |c, a| crate::replication::config::parse_obuf(&mut c.repl, a)
+    ),
+    opt!(
+        "repl-core-cpu",
+        false,
+        |c| c.repl.core_cpu.clone(),
+        |c, a| {
+            c.repl.core_cpu = crate::replication::config::parse_core_cpu(one(a)?)?;
             Ok(())
         }
     ),

@@ -9,7 +9,18 @@
 //! - [`record`]: RESP encoding of the commands the log holds.
 //! - [`state`]: the master role's shared state (ids, counters, connected replicas) that
 //!   INFO, ROLE, WAIT and `min-replicas-*` read.
+//! - [`handoff`]: REPLCONF's session state and a replica's socket leaving its shard.
+//! - [`core`]: the replication core's executor, its main loop and cron (PING, GETACK,
+//!   limits, timeouts).
+//! - [`master`]: one replica link: FULLRESYNC/CONTINUE, the RDB, the stream, ACKs.
+//! - [`fullsync`]: rounds of replicas sharing a snapshot, and the RDB framer for them.
+//! - [`config`]: the master role's options.
 
+pub mod config;
+pub mod core;
+pub mod fullsync;
+pub mod handoff;
 pub mod log;
+pub mod master;
 pub mod record;
 pub mod state;

@@ -127,6 +127,8 @@ pub struct Client {
     pub tx: Option<super::txn::Held>,
     /// MULTI/EXEC/WATCH state ([`super::multi`]).
     pub multi: super::multi::MultiState,
+    /// REPLCONF state, and the SYNC/PSYNC handoff to the replication core once asked.
+    pub repl: Option<Box<crate::replication::handoff::Session>>,
 }
 
 impl Client {

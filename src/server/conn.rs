@@ -200,12 +200,51 @@ pub async fn serve(shard: Rc<ShardCtx>, mut stream: TcpStream) {
         woff: 0,
         tx: None,
         multi: Default::default(),
+        repl: None,
     };
     log::verbose(&format!("Accepted {peer}"));
-    run(&mut client, &mut stream).await;
+    let handoff = run(&mut client, &mut stream).await;
     shard.clients.borrow_mut().clients.remove(&id);
     global.connected_clients.fetch_sub(1, Ordering::AcqRel);
+    if let Some(input) = handoff {
+        // SYNC/PSYNC: the socket goes to the replication core. The stream is dropped
+        // without close() (which would shut the socket down); the core owns a dup.
+        hand_off(&client, &stream, input);
+        return;
+    }
     let _ = stream.close().await;
+}
+
+/// Passes the connection of a client that sent SYNC/PSYNC to the replication core.
+fn hand_off(client: &Client, stream: &TcpStream, input: BytesMut) {
+    use std::os::fd::AsRawFd;
+    let Some(session) = client.repl.as_deref() else {
+        return;
+    };
+    let Some(start) = session.start else {
+        return;
+    };
+    match crate::replication::handoff::detach_fd(stream.as_raw_fd()) {
+        Ok(fd) => {
+            crate::replication::core::hand_off(crate::replication::handoff::Handoff {
+                fd,
+                input: input.to_vec(),
+                client_id: client.id,
+                peer: client.peer,
+                conf: session.conf.clone(),
+                start,
+            });
+            if let crate::replication::handoff::Start::Full { .. } = start {
+                // After the handoff: the core knows the replica before its round does.
+                crate::replication::fullsync::enqueue(
+                    &client.shard,
+                    client.id,
+                    session.conf.capa_eof,
+                );
+            }
+        }
+        Err(e) => log::warning(&format!("Handing a replica to the replication core: {e}")),
+    }
 }
 
 /// Why waiting for input ended.
@@ -215,23 +254,26 @@ enum Wake {
     IdleTimeout,
 }
 
-async fn run(client: &mut Client, stream: &mut TcpStream) {
+/// Serves the socket until it closes; `Some(unparsed input)` when it leaves the shard for
+/// the replication core (SYNC/PSYNC), already deregistered from the shard's poller.
+async fn run(client: &mut Client, stream: &mut TcpStream) -> Option<BytesMut> {
     use std::os::fd::AsRawFd;
     let shard = client.shard.clone();
     let io = match shard.poller.register(stream.as_raw_fd()) {
         Ok(io) => io,
         Err(e) => {
             log::warning(&format!("Registering client socket: {e}"));
-            return;
+            return None;
         }
     };
     client.io = Some(io.clone());
-    serve_io(client, stream, &io).await;
+    let handoff = serve_io(client, stream, &io).await;
     client.io = None;
     shard.poller.deregister(&io);
+    handoff
 }
 
-async fn serve_io(client: &mut Client, stream: &mut TcpStream, io: &ConnIo) {
+async fn serve_io(client: &mut Client, stream: &mut TcpStream, io: &ConnIo) -> Option<BytesMut> {
     let shard = client.shard.clone();
     let handle = client.handle.clone();
     let mut inbuf = BytesMut::with_capacity(READ_CHUNK_BYTES);
@@ -248,7 +290,7 @@ async fn serve_io(client: &mut Client, stream: &mut TcpStream, io: &ConnIo) {
         // Read: recv on the raw fd while the poller says it may have data, else wait.
         loop {
             if handle.is_killed() {
-                return;
+                return None;
             }
             if io.take_ready() {
                 if inbuf.capacity() - inbuf.len() < READ_CHUNK_BYTES / 2 {
@@ -257,7 +299,7 @@ async fn serve_io(client: &mut Client, stream: &mut TcpStream, io: &ConnIo) {
                 let spare = inbuf.spare_capacity_mut();
                 let asked = spare.len();
                 match super::io::recv(io.fd, spare) {
-                    Ok(Some(0)) | Err(_) => return,
+                    Ok(Some(0)) | Err(_) => return None,
                     Ok(Some(n)) => {
                         // SAFETY: recv initialized the first n bytes of the spare capacity.
                         unsafe { inbuf.set_len(inbuf.len() + n) };
@@ -288,7 +330,7 @@ async fn serve_io(client: &mut Client, stream: &mut TcpStream, io: &ConnIo) {
             };
             match woke {
                 Wake::Readable => {}
-                Wake::Killed | Wake::IdleTimeout => return,
+                Wake::Killed | Wake::IdleTimeout => return None,
             }
         }
         if inbuf.len() > query_limit {
@@ -296,7 +338,7 @@ async fn serve_io(client: &mut Client, stream: &mut TcpStream, io: &ConnIo) {
                 "Closing client that reached max query buffer length: id={} addr={}",
                 client.id, client.peer
             ));
-            return;
+            return None;
         }
         let (cmds, error) = take_requests(&mut inbuf, max_bulk);
         if !cmds.is_empty() {
@@ -324,15 +366,19 @@ async fn serve_io(client: &mut Client, stream: &mut TcpStream, io: &ConnIo) {
             // glommio's readiness wait.
             let sent = match super::io::send(io.fd, &output) {
                 Ok(n) => n,
-                Err(_) => return,
+                Err(_) => return None,
             };
             if sent < output.len() && stream.write_all(&output[sent..]).await.is_err() {
-                return;
+                return None;
             }
             output.clear();
         }
+        if client.repl.as_ref().is_some_and(|s| s.start.is_some()) {
+            // SYNC/PSYNC: the replies before it are out; the socket leaves the shard.
+            return Some(inbuf);
+        }
         if client.close_after_reply || handle.is_killed() {
-            return;
+            return None;
         }
         handle.info.borrow_mut().query_buf_bytes = inbuf.len();
     }

@@ -356,6 +356,17 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
         .set_min_replicas(min_replicas.0, min_replicas.1, unix_ms());
     // Before the shards start: commands get -LOADING until the file is in.
     persist::begin_startup_load(&global.persist, &dump_path);
+    // The replication core, before any shard can hand it a replica.
+    let core_cpu = crate::replication::config::core_placement(
+        &global.config.lock().expect("config lock").repl.core_cpu,
+        nshards,
+        cores,
+        pin_cpus,
+    );
+    if let Err(e) = crate::replication::core::start(global.clone(), core_cpu) {
+        log::warning(&format!("Can't start the replication core: {e}"));
+        return 1;
+    }
     let requests = MeshBuilder::<ShardRequest, _>::full(nshards, MESH_CHANNEL_CAPACITY);
     let replies = MeshBuilder::<ShardReply, _>::full(nshards, MESH_CHANNEL_CAPACITY);
     let (ready_tx, ready_rx) = crossbeam_channel::bounded(nshards);

@@ -275,9 +275,14 @@ impl Future for Wait {
 
 /// Replication seam: runs at the coordinator while every shard is held at the cut (no
 /// command runs anywhere and nothing is appended), so the offset read here is exactly
-/// the one the snapshot corresponds to. `None` until the replication log exists.
-fn log_offset_at_cut(_shard: &ShardCtx) -> Option<u64> {
-    None
+/// the one the snapshot corresponds to (the `+FULLRESYNC` offset X). The log forgets its
+/// database here, so the first record after X starts with `SELECT`, as a replica that
+/// just loaded the RDB needs (Redis resets `slaveseldb` at the fork).
+fn log_offset_at_cut(shard: &ShardCtx) -> Option<u64> {
+    let log = &shard.global.repl_log;
+    let x = log.offset();
+    log.forget_db();
+    Some(x)
 }
 
 /// Starts a snapshot of every shard, from a coordinator (a SAVE/BGSAVE command, the

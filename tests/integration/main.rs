@@ -20,6 +20,7 @@ mod persistence;
 mod protocol;
 mod random_diff;
 mod repl_admin;
+mod replication;
 mod sets;
 mod snapshot;
 mod strings;

@@ -1,0 +1,393 @@
+//! The master side of replication with real `redis-server` replicas: full sync (diskless
+//! and disk framing, several dbs, 2 shards, writers running), streaming to digest
+//! equality, partial resync after a link cut, full sync after a cut longer than the
+//! backlog, a stopped replica dropped by its output buffer limit, redis-cli --rdb and
+//! --replica, REPLCONF/SYNC replies and the new options against real Redis.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::support::{redis_binary, wait_for, Diff, Server, Value};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn info_field(s: &Server, section: &str, field: &str) -> Option<String> {
+    let text = s.conn().cmd(&["INFO", section]).as_str();
+    text.lines().find_map(|l| {
+        l.strip_prefix(&format!("{field}:"))
+            .map(|v| v.trim().to_string())
+    })
+}
+
+fn replica_of(master: &Server, extra: &[&str]) -> Server {
+    let port = master.port.to_string();
+    let mut args = vec![
+        "--replicaof",
+        "127.0.0.1",
+        port.as_str(),
+        "--repl-timeout",
+        "10",
+    ];
+    args.extend_from_slice(extra);
+    Server::redis(&args)
+}
+
+fn link_up(r: &Server) -> bool {
+    info_field(r, "replication", "master_link_status").as_deref() == Some("up")
+}
+
+fn digest(s: &Server) -> Value {
+    s.conn().cmd(&["DEBUG", "DIGEST"])
+}
+
+/// Writes on both shards and several dbs, with TTLs and collections.
+fn write_some(s: &Server, tag: &str, n: usize) {
+    let mut c = s.conn();
+    for db in [0, 3, 9] {
+        c.cmd(&["SELECT", &db.to_string()]);
+        for i in 0..n {
+            let k = format!("{tag}:{i}");
+            c.cmd(&["SET", &k, &format!("v{i}")]);
+            c.cmd(&["RPUSH", &format!("l{tag}:{}", i % 7), &k]);
+            c.cmd(&["HSET", &format!("h{tag}:{}", i % 5), &k, "1"]);
+            if i % 10 == 0 {
+                c.cmd(&["PEXPIREAT", &k, "99999999999999"]);
+            }
+        }
+    }
+}
+
+/// Our master_repl_offset equals `off` exactly: PSYNC at `off + 1` continues (nothing
+/// missed) and at `off + 2` does not. Probes with raw connections (counts as syncs).
+fn master_offset_is(m: &Server, replid: &str, off: u64) -> bool {
+    let probe = |at: u64| -> String {
+        let mut s = TcpStream::connect(("127.0.0.1", m.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(format!("PSYNC {replid} {at}\r\n").as_bytes())
+            .unwrap();
+        let mut line = String::new();
+        let mut r = BufReader::new(s);
+        loop {
+            line.clear();
+            r.read_line(&mut line).unwrap();
+            if line != "\n" {
+                return line.trim_end().to_string();
+            }
+        }
+    };
+    probe(off + 1).starts_with("+CONTINUE") && probe(off + 2).starts_with("+FULLRESYNC")
+}
+
+/// Waits until the replica has everything and compares it with the master.
+fn assert_in_sync(m: &Server, r: &Server) {
+    wait_for("replica digest equals master's", WAIT, || {
+        link_up(r) && digest(r) == digest(m)
+    });
+    let replid = info_field(r, "replication", "master_replid").unwrap();
+    wait_for("replica offset equals master's", WAIT, || {
+        let off: u64 = info_field(r, "replication", "slave_repl_offset")
+            .unwrap()
+            .parse()
+            .unwrap();
+        master_offset_is(m, &replid, off)
+    });
+}
+
+fn full_sync_while_writing(shards: usize, extra: &[&str]) {
+    let mut args = vec!["--repl-diskless-sync-delay", "0"];
+    args.extend_from_slice(extra);
+    let m = Server::shardis(shards, &args);
+    write_some(&m, "pre", 300);
+    let port = m.port;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut c = crate::support::Conn::connect(port);
+                let mut i = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) && i < 20_000 {
+                    c.cmd(&["SELECT", &(i % 4).to_string()]);
+                    c.cmd(&["INCR", &format!("ctr{w}:{}", i % 50)]);
+                    c.cmd(&["SADD", &format!("s{w}:{}", i % 13), &i.to_string()]);
+                    i += 1;
+                }
+            })
+        })
+        .collect();
+    let r = replica_of(&m, &[]);
+    wait_for("link up", WAIT, || link_up(&r));
+    std::thread::sleep(Duration::from_millis(300));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in writers {
+        w.join().unwrap();
+    }
+    write_some(&m, "post", 50);
+    assert_in_sync(&m, &r);
+}
+
+#[test]
+fn full_sync_diskless_two_shards_while_writing() {
+    full_sync_while_writing(2, &[]);
+}
+
+#[test]
+fn full_sync_disk_framing_one_shard_while_writing() {
+    full_sync_while_writing(1, &["--repl-diskless-sync", "no"]);
+}
+
+#[test]
+fn link_cut_resumes_with_continue() {
+    let m = Server::shardis(2, &["--repl-diskless-sync-delay", "0"]);
+    write_some(&m, "a", 100);
+    let r = replica_of(&m, &[]);
+    wait_for("link up", WAIT, || link_up(&r));
+    assert_in_sync(&m, &r);
+    let full_before = info_field(&r, "stats", "sync_full");
+    // Cut the link from the replica's side; write while it is down.
+    r.conn().cmd(&["CLIENT", "KILL", "TYPE", "master"]);
+    write_some(&m, "b", 20);
+    wait_for("link up again", WAIT, || link_up(&r));
+    assert_in_sync(&m, &r);
+    wait_for("replica logged a partial resync", WAIT, || {
+        r.log()
+            .contains("Successful partial resynchronization with master")
+    });
+    assert!(
+        !r.log().contains("Full resync from master: ") || {
+            // Exactly one full sync: the first one.
+            r.log().matches("Full resync from master: ").count() == 1
+        }
+    );
+    let _ = full_before;
+}
+
+#[test]
+fn cut_longer_than_the_backlog_forces_a_full_sync() {
+    let m = Server::shardis(
+        2,
+        &[
+            "--repl-diskless-sync-delay",
+            "0",
+            "--repl-backlog-size",
+            "16384",
+        ],
+    );
+    write_some(&m, "a", 20);
+    let r = replica_of(&m, &[]);
+    wait_for("link up", WAIT, || link_up(&r));
+    assert_in_sync(&m, &r);
+    // Stop the replica, write far more than the backlog holds, restart it.
+    let rport = r.port;
+    let pid = r.pid();
+    unsafe { libc::kill(pid as i32, libc::SIGSTOP) };
+    let mut c = m.conn();
+    let big = "x".repeat(1000);
+    for i in 0..100 {
+        c.cmd(&["SET", &format!("big{i}"), &big]);
+    }
+    unsafe { libc::kill(pid as i32, libc::SIGCONT) };
+    // It was dropped (its position left the backlog) and must resync in full.
+    wait_for("a second full sync", WAIT, || {
+        r.log().matches("Full resync from master: ").count() >= 2
+    });
+    assert_in_sync(&m, &r);
+    let _ = rport;
+}
+
+#[test]
+fn stopped_replica_is_dropped_by_its_output_buffer_limit_and_resyncs() {
+    let m = Server::shardis(
+        2,
+        &[
+            "--repl-diskless-sync-delay",
+            "0",
+            "--repl-backlog-size",
+            "64mb",
+            "--client-output-buffer-limit",
+            "replica 256kb 128kb 1",
+        ],
+    );
+    let r = replica_of(&m, &[]);
+    wait_for("link up", WAIT, || link_up(&r));
+    assert_in_sync(&m, &r);
+    let pid = r.pid() as i32;
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    // The shards keep answering while the replica is stopped.
+    let mut c = m.conn();
+    let big = "y".repeat(10_000);
+    let started = Instant::now();
+    for i in 0..1000 {
+        assert_eq!(
+            c.cmd(&["SET", &format!("k{i}"), &big]),
+            Value::Simple("OK".into())
+        );
+    }
+    assert!(started.elapsed() < Duration::from_secs(30));
+    wait_for("the replica dropped", WAIT, || {
+        m.log().contains("overcoming of output buffer limits")
+    });
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    wait_for("link up again", WAIT, || link_up(&r));
+    assert_in_sync(&m, &r);
+}
+
+#[test]
+fn redis_cli_rdb_and_replica() {
+    let m = Server::shardis(2, &["--repl-diskless-sync-delay", "0"]);
+    write_some(&m, "a", 30);
+    let dir = std::env::temp_dir().join(format!("shardis-rdb-{}", m.port));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("dump.rdb");
+    let out = Command::new(redis_binary("redis-cli"))
+        .args(["-p", &m.port.to_string(), "--rdb", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A real redis-server loads the file to the same digest.
+    let r = Server::redis(&["--dir", dir.to_str().unwrap(), "--dbfilename", "dump.rdb"]);
+    assert_eq!(digest(&r), digest(&m));
+    drop(r);
+    let _ = std::fs::remove_dir_all(&dir);
+    // --replica: the RDB, then the stream, printed.
+    let mut child = Command::new(redis_binary("redis-cli"))
+        .args(["-p", &m.port.to_string(), "--replica"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+            if String::from_utf8_lossy(&all).contains("marker-key") {
+                break;
+            }
+        }
+        all
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let mut c = m.conn();
+    let deadline = Instant::now() + WAIT;
+    while !reader.is_finished() && Instant::now() < deadline {
+        c.cmd(&["SET", "marker-key", "1"]);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = String::from_utf8_lossy(&reader.join().unwrap()).to_string();
+    assert!(text.contains("marker-key"), "{text}");
+}
+
+#[test]
+fn replconf_and_sync_replies_match_redis() {
+    let mut d = Diff::new(1);
+    for args in [
+        vec!["REPLCONF"],
+        vec!["REPLCONF", "listening-port"],
+        vec!["REPLCONF", "listening-port", "x"],
+        vec!["REPLCONF", "listening-port", "6380"],
+        vec![
+            "REPLCONF",
+            "listening-port",
+            "6380",
+            "capa",
+            "eof",
+            "capa",
+            "psync2",
+        ],
+        vec!["REPLCONF", "capa", "whatever"],
+        vec!["REPLCONF", "rdb-only", "2"],
+        vec!["REPLCONF", "rdb-only", "x"],
+        vec!["REPLCONF", "rdb-only", "0"],
+        vec!["REPLCONF", "rdb-filter-only", "xx"],
+        vec!["REPLCONF", "rdb-filter-only", ""],
+        vec!["REPLCONF", "foo", "1"],
+        vec!["REPLCONF", "ip-address", &"a".repeat(300)],
+        vec!["REPLCONF", "ip-address", "10.0.0.1"],
+        vec!["PSYNC", "?"],
+        vec!["SYNC", "x"],
+        vec!["PSYNC", "?", "notanumber"],
+        vec!["COMMAND", "INFO", "SYNC", "PSYNC", "REPLCONF"],
+    ] {
+        d.check(&args);
+    }
+}
+
+#[test]
+fn replication_options_match_redis() {
+    let mut d = Diff::new(1);
+    for name in [
+        "repl-diskless-sync",
+        "repl-diskless-sync-max-replicas",
+        "repl-ping-replica-period",
+        "repl-ping-slave-period",
+        "repl-timeout",
+        "repl-backlog-size",
+        "client-output-buffer-limit",
+    ] {
+        d.check(&["CONFIG", "GET", name]);
+    }
+    for (name, value) in [
+        ("repl-diskless-sync", "no"),
+        ("repl-diskless-sync", "maybe"),
+        ("repl-diskless-sync-delay", "-1"),
+        ("repl-diskless-sync-delay", "abc"),
+        ("repl-diskless-sync-delay", "3"),
+        ("repl-diskless-sync-max-replicas", "-1"),
+        ("repl-diskless-sync-max-replicas", "2"),
+        ("repl-timeout", "0"),
+        ("repl-timeout", "2147483648"),
+        ("repl-timeout", "30"),
+        ("repl-ping-replica-period", "0"),
+        ("repl-ping-slave-period", "5"),
+        ("repl-backlog-size", "100"),
+        ("repl-backlog-size", "2mb"),
+        ("client-output-buffer-limit", "slave 1 2"),
+        ("client-output-buffer-limit", "foo 1 2 3"),
+        ("client-output-buffer-limit", "slave 1x 2 3"),
+        ("client-output-buffer-limit", "slave 1 2 -3"),
+        (
+            "client-output-buffer-limit",
+            "replica 1mb 2k 3 pubsub 1 2 3",
+        ),
+        ("client-output-buffer-limit", ""),
+    ] {
+        d.check(&["CONFIG", "SET", name, value]);
+        d.check(&["CONFIG", "GET", name]);
+    }
+    d.check(&["CONFIG", "GET", "repl-diskless-sync-delay"]);
+}
+
+#[test]
+fn sync_with_pending_output_is_refused() {
+    let m = Server::shardis(1, &[]);
+    let mut s = TcpStream::connect(("127.0.0.1", m.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(b"PING\r\nSYNC\r\nPING\r\n").unwrap();
+    let mut r = BufReader::new(s);
+    let mut lines = Vec::new();
+    for _ in 0..3 {
+        let mut l = String::new();
+        r.read_line(&mut l).unwrap();
+        lines.push(l);
+    }
+    assert_eq!(
+        lines,
+        [
+            "+PONG\r\n",
+            "-ERR SYNC and PSYNC are invalid with pending output\r\n",
+            "+PONG\r\n"
+        ]
+    );
+}
