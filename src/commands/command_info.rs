@@ -207,6 +207,7 @@ fn docs() -> impl Iterator<Item = &'static Doc> {
         .chain(super::command_docs_types::DOCS)
         .chain(super::multi::DOCS)
         .chain(super::persistence::DOCS)
+        .chain(super::replication::DOCS)
 }
 
 static PARSED: LazyLock<HashMap<&'static str, Parsed>> = LazyLock::new(|| {

@@ -110,7 +110,9 @@ fn sync(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                     String::from_utf8_lossy(&a[1])
                 ));
             } else {
-                log::notice(&format!("Full resync requested by replica {name}"));
+                log::notice(&format!(
+                    "Full resync requested by replica {name}"
+                ));
             }
         }
         if matches!(start, Start::Full { .. }) {
@@ -179,9 +181,9 @@ fn replconf(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
                 let text = String::from_utf8_lossy(val);
                 for filter in text.split_whitespace() {
                     if !filter.eq_ignore_ascii_case("functions") {
-                        return c
-                            .reply()
-                            .error(&format!("ERR Unsupported rdb-filter-only option: {filter}"));
+                        return c.reply().error(&format!(
+                            "ERR Unsupported rdb-filter-only option: {filter}"
+                        ));
                     }
                 }
             } else {
@@ -194,6 +196,26 @@ fn replconf(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
         c.reply().ok()
     })
 }
+
+/// Redis 7.0.15's COMMAND INFO / COMMAND DOCS data for these commands (notation: see
+/// `command_docs.rs`).
+pub static DOCS: &[super::command_docs::Doc] = &[
+    super::command_docs::Doc {
+        name: "sync",
+        info: r#"["sync" 1 ~[+admin +noscript +no_async_loading +no_multi] 0 0 0 ~[+@admin +@slow +@dangerous] ~[] ~[]]"#,
+        docs: r#"{"summary" "Internal command used for replication" "since" "1.0.0" "group" "server"}"#,
+    },
+    super::command_docs::Doc {
+        name: "psync",
+        info: r#"["psync" -3 ~[+admin +noscript +no_async_loading +no_multi] 0 0 0 ~[+@admin +@slow +@dangerous] ~[] ~[]]"#,
+        docs: r#"{"summary" "Internal command used for replication" "since" "2.8.0" "group" "server" "arguments" [{"name" "replicationid" "type" "string"} {"name" "offset" "type" "integer"}]}"#,
+    },
+    super::command_docs::Doc {
+        name: "replconf",
+        info: r#"["replconf" -1 ~[+admin +noscript +loading +stale +allow_busy] 0 0 0 ~[+@admin +@slow +@dangerous] ~[] ~[]]"#,
+        docs: r#"{"summary" "An internal command for configuring the replication stream" "since" "3.0.0" "group" "server" "complexity" "O(1)" "doc_flags" ~[+syscmd]}"#,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -106,15 +106,9 @@ pub fn parse_obuf(c: &mut ReplConfig, args: &[String]) -> Result<(), String> {
             "normal" => 0,
             "slave" | "replica" => 1,
             "pubsub" => 2,
-            _ => {
-                return Err("Invalid client class specified in buffer limit configuration.".into())
-            }
+            _ => return Err("Invalid client class specified in buffer limit configuration.".into()),
         };
-        let bad = || {
-            String::from(
-                "Error in hard, soft or soft_seconds setting in buffer limit configuration.",
-            )
-        };
+        let bad = || String::from("Error in hard, soft or soft_seconds setting in buffer limit configuration.");
         let hard = crate::config::options::parse_memory(g[1]).map_err(|_| bad())?;
         let soft = crate::config::options::parse_memory(g[2]).map_err(|_| bad())?;
         let secs = crate::protocol::parse_i64_strict(g[3].as_bytes())
@@ -142,12 +136,7 @@ pub fn parse_core_cpu(s: &str) -> Result<String, String> {
 
 /// The CPU the replication core is pinned to, if any: `auto` takes CPU `nshards` when
 /// the machine has more CPUs than shards (else the core floats, sharing CPUs).
-pub fn core_placement(
-    setting: &str,
-    nshards: usize,
-    cpus: usize,
-    shards_pinned: bool,
-) -> Option<usize> {
+pub fn core_placement(setting: &str, nshards: usize, cpus: usize, shards_pinned: bool) -> Option<usize> {
     match setting {
         "no" => None,
         "auto" => (shards_pinned && cpus > nshards).then_some(nshards),
@@ -173,15 +162,9 @@ mod tests {
         parse_obuf(&mut c, &s("replica 1mb 2k 3")).unwrap();
         assert_eq!(c.obuf[CLASS_REPLICA].hard, 1 << 20);
         assert_eq!(c.obuf[CLASS_REPLICA].soft, 2000);
-        assert!(parse_obuf(&mut c, &s("slave 1 2"))
-            .unwrap_err()
-            .starts_with("Wrong number"));
-        assert!(parse_obuf(&mut c, &s("foo 1 2 3"))
-            .unwrap_err()
-            .starts_with("Invalid client class"));
-        assert!(parse_obuf(&mut c, &s("slave 1 2 -3"))
-            .unwrap_err()
-            .starts_with("Error in hard"));
+        assert!(parse_obuf(&mut c, &s("slave 1 2")).unwrap_err().starts_with("Wrong number"));
+        assert!(parse_obuf(&mut c, &s("foo 1 2 3")).unwrap_err().starts_with("Invalid client class"));
+        assert!(parse_obuf(&mut c, &s("slave 1 2 -3")).unwrap_err().starts_with("Error in hard"));
         parse_obuf(&mut c, &s("")).unwrap();
         assert_eq!(c.obuf[CLASS_REPLICA].soft_secs, 3);
     }

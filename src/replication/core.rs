@@ -51,9 +51,7 @@ pub(crate) struct Core {
 pub fn start(global: Arc<Global>, cpu: Option<usize>) -> std::io::Result<()> {
     let (tx, rx) = crossbeam_channel::bounded(CORE_QUEUE);
     if CORE.set(tx).is_err() {
-        return Err(std::io::Error::other(
-            "the replication core is already running",
-        ));
+        return Err(std::io::Error::other("the replication core is already running"));
     }
     let placement = match cpu {
         Some(c) => glommio::Placement::Fixed(c),
@@ -147,6 +145,10 @@ async fn cron(core: Rc<Core>) {
                 continue; // not streaming yet
             }
             if next < first {
+                log::warning(&format!(
+                    "Dropping replica {}: its position {next} left the replication backlog (first byte {first})",
+                    link.name
+                ));
                 link.close("its position left the replication backlog");
                 continue;
             }

@@ -117,11 +117,7 @@ async fn rounds(shard: Rc<ShardCtx>) {
             )
         };
         let busy = snapshot::is_running()
-            || shard
-                .global
-                .persist
-                .bgsave_in_progress
-                .load(Ordering::Acquire);
+            || shard.global.persist.bgsave_in_progress.load(Ordering::Acquire);
         let members = {
             let mut q = queue();
             if q.waiting.is_empty() {

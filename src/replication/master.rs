@@ -178,10 +178,7 @@ pub(crate) async fn serve(core: Rc<Core>, link: Rc<Link>, h: Handoff) {
         Start::Full { plain } => full_sync(&core, &link, &mut writer, plain, &h.conf).await,
     };
     if let Err(why) = outcome {
-        log::notice(&format!(
-            "Connection with replica {} lost ({why}).",
-            link.name
-        ));
+        log::notice(&format!("Connection with replica {} lost ({why}).", link.name));
     }
     link.close("done");
     let _ = read_task.await;
@@ -248,8 +245,7 @@ async fn full_sync(
                 write(core, w, format!("$EOF:{mark}\r\n").as_bytes()).await?;
             }
             Feed::Data(d) => {
-                link.feed_bytes
-                    .set(link.feed_bytes.get().saturating_sub(d.len()));
+                link.feed_bytes.set(link.feed_bytes.get().saturating_sub(d.len()));
                 write(core, w, &d).await?;
             }
             Feed::EofEnd { mark } => {
@@ -275,13 +271,7 @@ async fn full_sync(
     if eof_framed && link.acks {
         // The replica finds the end mark in the last bytes of a read: nothing may follow
         // it until the replica's first ACK says it has loaded the RDB.
-        let timeout_ms = core
-            .global
-            .config
-            .lock()
-            .map(|c| c.repl.timeout)
-            .unwrap_or(60)
-            * 1000;
+        let timeout_ms = core.global.config.lock().map(|c| c.repl.timeout).unwrap_or(60) * 1000;
         let started = unix_ms();
         while !link.first_ack.get() {
             if link.closed.get() {
@@ -331,7 +321,14 @@ async fn stream(core: &Core, link: &Link, w: &mut TcpStream, from: u64) -> Resul
         }
         buf.clear();
         match log_.read(next, STREAM_CHUNK, &mut buf) {
-            Err(e) => return Err(e.to_string()),
+            Err(_) => {
+                log::warning(&format!(
+                    "Dropping replica {}: its position {next} left the replication backlog (first byte {})",
+                    link.name,
+                    log_.first_offset()
+                ));
+                return Err("its position left the replication backlog".into());
+            }
             Ok(0) => glommio::timer::sleep(Duration::from_millis(1)).await,
             Ok(n) => {
                 write(core, w, &buf).await?;
@@ -367,22 +364,24 @@ async fn read_input(core: Rc<Core>, link: Rc<Link>, mut r: TcpStream, input: Vec
         if link.closed.get() {
             return;
         }
-        let n =
-            match futures_lite::future::or(async { r.read(&mut chunk).await.unwrap_or(0) }, async {
+        let n = match futures_lite::future::or(
+            async { r.read(&mut chunk).await.unwrap_or(0) },
+            async {
                 // Ends the read when the link is closed by the other side of the core.
                 while !link.closed.get() {
                     glommio::timer::sleep(Duration::from_millis(100)).await;
                 }
                 0
-            })
-            .await
-            {
-                0 => {
-                    link.close("connection closed");
-                    return;
-                }
-                n => n,
-            };
+            },
+        )
+        .await
+        {
+            0 => {
+                link.close("connection closed");
+                return;
+            }
+            n => n,
+        };
         let _ = &core;
         buf.extend_from_slice(&chunk[..n]);
     }

@@ -15,21 +15,13 @@ const WAIT: Duration = Duration::from_secs(60);
 
 fn info_field(s: &Server, section: &str, field: &str) -> Option<String> {
     let text = s.conn().cmd(&["INFO", section]).as_str();
-    text.lines().find_map(|l| {
-        l.strip_prefix(&format!("{field}:"))
-            .map(|v| v.trim().to_string())
-    })
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(|v| v.trim().to_string()))
 }
 
 fn replica_of(master: &Server, extra: &[&str]) -> Server {
     let port = master.port.to_string();
-    let mut args = vec![
-        "--replicaof",
-        "127.0.0.1",
-        port.as_str(),
-        "--repl-timeout",
-        "10",
-    ];
+    let mut args = vec!["--replicaof", "127.0.0.1", port.as_str(), "--repl-timeout", "10"];
     args.extend_from_slice(extra);
     Server::redis(&args)
 }
@@ -152,49 +144,41 @@ fn link_cut_resumes_with_continue() {
     wait_for("link up again", WAIT, || link_up(&r));
     assert_in_sync(&m, &r);
     wait_for("replica logged a partial resync", WAIT, || {
-        r.log()
-            .contains("Successful partial resynchronization with master")
+        r.log().contains("Successful partial resynchronization with master")
     });
-    assert!(
-        !r.log().contains("Full resync from master: ") || {
-            // Exactly one full sync: the first one.
-            r.log().matches("Full resync from master: ").count() == 1
-        }
-    );
-    let _ = full_before;
+    // Exactly one full sync: the first one.
+    assert_eq!(r.log().matches("Full resync from master: ").count(), 1);
+    assert_eq!(info_field(&r, "stats", "sync_full"), full_before);
 }
 
 #[test]
 fn cut_longer_than_the_backlog_forces_a_full_sync() {
     let m = Server::shardis(
         2,
-        &[
-            "--repl-diskless-sync-delay",
-            "0",
-            "--repl-backlog-size",
-            "16384",
-        ],
+        &["--repl-diskless-sync-delay", "0", "--repl-backlog-size", "16384"],
     );
     write_some(&m, "a", 20);
     let r = replica_of(&m, &[]);
     wait_for("link up", WAIT, || link_up(&r));
     assert_in_sync(&m, &r);
-    // Stop the replica, write far more than the backlog holds, restart it.
-    let rport = r.port;
+    // Stop the replica and write far more than the backlog and the socket buffers hold:
+    // its position leaves the log and it is dropped; once resumed it cannot continue.
     let pid = r.pid();
     unsafe { libc::kill(pid as i32, libc::SIGSTOP) };
     let mut c = m.conn();
-    let big = "x".repeat(1000);
-    for i in 0..100 {
-        c.cmd(&["SET", &format!("big{i}"), &big]);
+    let big = "x".repeat(10_000);
+    for i in 0..3000 {
+        c.cmd(&["SET", &format!("big{}", i % 100), &big]);
     }
+    wait_for("the stopped replica dropped", WAIT, || {
+        m.log().contains("left the replication backlog")
+    });
     unsafe { libc::kill(pid as i32, libc::SIGCONT) };
     // It was dropped (its position left the backlog) and must resync in full.
     wait_for("a second full sync", WAIT, || {
         r.log().matches("Full resync from master: ").count() >= 2
     });
     assert_in_sync(&m, &r);
-    let _ = rport;
 }
 
 #[test]
@@ -220,10 +204,7 @@ fn stopped_replica_is_dropped_by_its_output_buffer_limit_and_resyncs() {
     let big = "y".repeat(10_000);
     let started = Instant::now();
     for i in 0..1000 {
-        assert_eq!(
-            c.cmd(&["SET", &format!("k{i}"), &big]),
-            Value::Simple("OK".into())
-        );
+        assert_eq!(c.cmd(&["SET", &format!("k{i}"), &big]), Value::Simple("OK".into()));
     }
     assert!(started.elapsed() < Duration::from_secs(30));
     wait_for("the replica dropped", WAIT, || {
@@ -232,6 +213,21 @@ fn stopped_replica_is_dropped_by_its_output_buffer_limit_and_resyncs() {
     unsafe { libc::kill(pid, libc::SIGCONT) };
     wait_for("link up again", WAIT, || link_up(&r));
     assert_in_sync(&m, &r);
+}
+
+/// Replicas arriving within `repl-diskless-sync-delay` share one snapshot.
+#[test]
+fn replicas_arriving_together_share_one_snapshot() {
+    let m = Server::shardis(2, &["--repl-diskless-sync-delay", "2"]);
+    write_some(&m, "a", 50);
+    let replicas: Vec<Server> = (0..3).map(|_| replica_of(&m, &[])).collect();
+    for r in &replicas {
+        wait_for("link up", WAIT, || link_up(r));
+    }
+    assert_eq!(m.log().matches("Starting BGSAVE for SYNC").count(), 1);
+    for r in &replicas {
+        assert_in_sync(&m, r);
+    }
 }
 
 #[test]
@@ -245,11 +241,7 @@ fn redis_cli_rdb_and_replica() {
         .args(["-p", &m.port.to_string(), "--rdb", file.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // A real redis-server loads the file to the same digest.
     let r = Server::redis(&["--dir", dir.to_str().unwrap(), "--dbfilename", "dump.rdb"]);
     assert_eq!(digest(&r), digest(&m));
@@ -297,15 +289,7 @@ fn replconf_and_sync_replies_match_redis() {
         vec!["REPLCONF", "listening-port"],
         vec!["REPLCONF", "listening-port", "x"],
         vec!["REPLCONF", "listening-port", "6380"],
-        vec![
-            "REPLCONF",
-            "listening-port",
-            "6380",
-            "capa",
-            "eof",
-            "capa",
-            "psync2",
-        ],
+        vec!["REPLCONF", "listening-port", "6380", "capa", "eof", "capa", "psync2"],
         vec!["REPLCONF", "capa", "whatever"],
         vec!["REPLCONF", "rdb-only", "2"],
         vec!["REPLCONF", "rdb-only", "x"],
@@ -357,10 +341,7 @@ fn replication_options_match_redis() {
         ("client-output-buffer-limit", "foo 1 2 3"),
         ("client-output-buffer-limit", "slave 1x 2 3"),
         ("client-output-buffer-limit", "slave 1 2 -3"),
-        (
-            "client-output-buffer-limit",
-            "replica 1mb 2k 3 pubsub 1 2 3",
-        ),
+        ("client-output-buffer-limit", "replica 1mb 2k 3 pubsub 1 2 3"),
         ("client-output-buffer-limit", ""),
     ] {
         d.check(&["CONFIG", "SET", name, value]);
@@ -384,10 +365,6 @@ fn sync_with_pending_output_is_refused() {
     }
     assert_eq!(
         lines,
-        [
-            "+PONG\r\n",
-            "-ERR SYNC and PSYNC are invalid with pending output\r\n",
-            "+PONG\r\n"
-        ]
+        ["+PONG\r\n", "-ERR SYNC and PSYNC are invalid with pending output\r\n", "+PONG\r\n"]
     );
 }
