@@ -143,9 +143,15 @@ fn kind_by_name(name: &[u8]) -> Option<Kind> {
     }
 }
 
-/// Every client shardis serves is a normal one, or a pubsub one when subscribed.
+/// A client's type from its CLIENT LIST flags, in Redis's `getClientType` order: a
+/// replica link (`S`, set by the replication core when a client sends SYNC/PSYNC), the
+/// master link (`M`), a subscriber (`P`), else normal.
 fn kind_of(info: &ClientInfo) -> Kind {
-    if info.flags.contains('P') {
+    if info.flags.contains('S') {
+        Kind::Replica
+    } else if info.flags.contains('M') {
+        Kind::Master
+    } else if info.flags.contains('P') {
         Kind::PubSub
     } else {
         Kind::Normal
@@ -412,6 +418,16 @@ impl KillFilter {
             && self.kind.is_none_or(|k| kind_of(i) == k)
             && self.id.is_none_or(|id| id == i.id)
     }
+
+    /// Whether a replica link the replication core serves (gone from the shards'
+    /// registries with its socket) matches: by id and type only, its connection
+    /// addresses are not kept, so an ADDR or LADDR filter never matches it.
+    fn matches_replica(&self, client_id: u64) -> bool {
+        self.addr.is_none()
+            && self.laddr.is_none()
+            && self.kind.is_none_or(|k| k == Kind::Replica)
+            && self.id.is_none_or(|id| id == client_id)
+    }
 }
 
 async fn kill(c: &mut Client, a: &[Bytes]) {
@@ -469,7 +485,7 @@ async fn kill(c: &mut Client, a: &[Bytes]) {
     }
     let me = c.id;
     let filter = f.clone();
-    let killed: usize = c
+    let killed: Vec<u64> = c
         .shard
         .fanout(move |s| {
             let victims: Vec<_> = s
@@ -486,11 +502,27 @@ async fn kill(c: &mut Client, a: &[Bytes]) {
             for h in &victims {
                 h.kill();
             }
-            victims.len()
+            victims
+                .iter()
+                .map(|h| h.info.borrow().id)
+                .collect::<Vec<u64>>()
         })
         .await
         .into_iter()
-        .sum();
+        .flatten()
+        .collect();
+    // Replica links are served by the replication core (their sockets left the shards):
+    // flag the matching ones there, the core closes them (Redis frees the replica
+    // client). One already flagged is on its way out and not counted again.
+    let mut killed = killed;
+    for r in c.shard.global.repl.replicas() {
+        let flagged = r.kill.load(std::sync::atomic::Ordering::Acquire);
+        if !flagged && !killed.contains(&r.client_id) && f.matches_replica(r.client_id) {
+            killed.push(r.client_id);
+        }
+    }
+    c.shard.global.repl.kill_clients(&killed);
+    let killed = killed.len();
     // The caller itself is closed only after its reply is written.
     let kill_me = !skipme && f.matches(&c.handle.info.borrow());
     let killed = killed + kill_me as usize;
@@ -511,6 +543,22 @@ async fn kill(c: &mut Client, a: &[Bytes]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replica_links_match_by_type_and_id_only() {
+        let f = |kind, id, addr: Option<&str>| KillFilter {
+            addr: addr.map(String::from),
+            laddr: None,
+            kind,
+            id,
+        };
+        assert!(f(Some(Kind::Replica), None, None).matches_replica(7));
+        assert!(f(None, Some(7), None).matches_replica(7));
+        assert!(f(None, None, None).matches_replica(7));
+        assert!(!f(Some(Kind::Normal), None, None).matches_replica(7));
+        assert!(!f(Some(Kind::Replica), Some(8), None).matches_replica(7));
+        assert!(!f(Some(Kind::Replica), None, Some("127.0.0.1:1")).matches_replica(7));
+    }
 
     #[test]
     fn names_are_printable_without_spaces() {

@@ -497,6 +497,16 @@ pub static DOCS: &[Doc] = &[
         docs: r#"{"summary" "Get the UNIX time stamp of the last successful save to disk" "since" "1.0.0" "group" "server" "complexity" "O(1)"}"#,
     },
     Doc {
+        name: "wait",
+        info: r#"["wait" 3 ~[+noscript] 0 0 0 ~[+@slow +@connection] ~["request_policy:all_shards" "response_policy:agg_min"] ~[]]"#,
+        docs: r#"{"summary" "Wait for the synchronous replication of all the write commands sent in the context of the current connection" "since" "3.0.0" "group" "generic" "complexity" "O(1)" "arguments" [{"name" "numreplicas" "type" "integer"} {"name" "timeout" "type" "integer"}]}"#,
+    },
+    Doc {
+        name: "role",
+        info: r#"["role" 1 ~[+noscript +loading +stale +fast] 0 0 0 ~[+@admin +@fast +@dangerous] ~[] ~[]]"#,
+        docs: r#"{"summary" "Return the role of the instance in the context of replication" "since" "2.8.12" "group" "server" "complexity" "O(1)"}"#,
+    },
+    Doc {
         name: "shutdown",
         info: r#"["shutdown" -1 ~[+admin +noscript +loading +stale +no_multi +allow_busy] 0 0 0 ~[+@admin +@slow +@dangerous] ~[] ~[]]"#,
         docs: r#"{"summary" "Synchronously save the dataset to disk and then shut down the server" "since" "1.0.0" "group" "server" "complexity" "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)" "history" ~[["7.0.0" "Added the `NOW`, `FORCE` and `ABORT` modifiers."]] "arguments" [{"name" "nosave_save" "type" "oneof" "flags" ~[+optional] "arguments" [{"name" "nosave" "type" "pure-token" "token" "NOSAVE"} {"name" "save" "type" "pure-token" "token" "SAVE"}]} {"name" "now" "type" "pure-token" "token" "NOW" "since" "7.0.0" "flags" ~[+optional]} {"name" "force" "type" "pure-token" "token" "FORCE" "since" "7.0.0" "flags" ~[+optional]} {"name" "abort" "type" "pure-token" "token" "ABORT" "since" "7.0.0" "flags" ~[+optional]}]}"#,

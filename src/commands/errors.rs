@@ -58,3 +58,5 @@ pub const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enabl
 pub const MUST_BE_POSITIVE: &str = "ERR value is out of range, must be positive";
 /// A command without the `loading` flag while the dataset loads.
 pub const LOADING: &str = "LOADING Redis is loading the dataset in memory";
+/// `min-replicas-to-write` not met (Redis's `shared.noreplicaserr`).
+pub const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";

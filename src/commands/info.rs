@@ -161,9 +161,65 @@ pub fn peak_memory(used: u64) -> u64 {
     PEAK.fetch_max(used, Ordering::Relaxed).max(used)
 }
 
-/// A replication id for a master with no history: stable for the process (run id based).
-fn replid(run_id: &str) -> String {
-    run_id.chars().rev().collect()
+/// `# Replication` for a master (Redis 7.0.15's `genRedisInfoString` order).
+///
+/// `repl_backlog_active` is always 1: shardis's replication log exists from start-up
+/// (every write is appended to it whether or not a replica is connected), so
+/// `master_repl_offset` grows from the first write and a replica can partially resync
+/// from anything the log still holds. Redis creates its backlog with the first replica,
+/// and reports 0 / offset 0 until then.
+fn replication(
+    out: &mut String,
+    g: &crate::server::Global,
+    cfg: &crate::config::Config,
+    now_ms: u64,
+) {
+    use crate::replication::state::ReplicaState;
+    let repl = &g.repl;
+    let replicas = repl.replicas();
+    let ids = repl.ids();
+    let log = &g.repl_log;
+    let _ = write!(out, "# Replication\r\nrole:master\r\n");
+    let _ = write!(out, "connected_slaves:{}\r\n", replicas.len());
+    if cfg.min_replicas_to_write != 0 && cfg.min_replicas_max_lag != 0 {
+        let good = repl.good_replicas.load(Ordering::Relaxed);
+        let _ = write!(out, "min_slaves_good_slaves:{good}\r\n");
+    }
+    for (i, r) in replicas.iter().enumerate() {
+        let state = r.state();
+        let lag = if state == ReplicaState::Online {
+            (now_ms / 1000).saturating_sub(r.ack_unix_ms.load(Ordering::Relaxed) / 1000)
+        } else {
+            0
+        };
+        let _ = write!(
+            out,
+            "slave{i}:ip={},port={},state={},offset={},lag={lag}\r\n",
+            r.ip,
+            r.port,
+            state.name(),
+            r.ack_offset.load(Ordering::Relaxed),
+        );
+    }
+    let _ = write!(
+        out,
+        "master_failover_state:no-failover\r\n\
+         master_replid:{}\r\n\
+         master_replid2:{}\r\n\
+         master_repl_offset:{}\r\n\
+         second_repl_offset:{}\r\n\
+         repl_backlog_active:1\r\n\
+         repl_backlog_size:{}\r\n\
+         repl_backlog_first_byte_offset:{}\r\n\
+         repl_backlog_histlen:{}\r\n",
+        ids.replid,
+        ids.replid2,
+        log.offset(),
+        ids.second_repl_offset,
+        log.capacity(),
+        log.first_offset(),
+        log.held(),
+    );
 }
 
 fn info(
@@ -343,10 +399,13 @@ fn render(
                 l("rss_overhead_bytes", &0);
                 l("mem_fragmentation_ratio", &"1.00");
                 l("mem_fragmentation_bytes", &0);
+                // The replication log is the one replication buffer (backlog and every
+                // replica's stream at once): what it holds is both Redis figures.
+                let held = g.repl_log.held();
+                l("mem_not_counted_for_evict", &0);
+                l("mem_replication_backlog", &held);
+                l("mem_total_replication_buffers", &held);
                 for k in [
-                    "mem_not_counted_for_evict",
-                    "mem_replication_backlog",
-                    "mem_total_replication_buffers",
                     "mem_clients_slaves",
                     "mem_clients_normal",
                     "mem_cluster_links",
@@ -416,14 +475,18 @@ fn render(
                 );
                 l("total_commands_processed", &sum(|s| s.commands));
                 l("instantaneous_ops_per_sec", &0);
-                for k in [
-                    "total_net_input_bytes",
-                    "total_net_output_bytes",
+                l("total_net_input_bytes", &0);
+                l("total_net_output_bytes", &0);
+                let repl = &g.repl;
+                let n = |a: &AtomicU64| a.load(Ordering::Relaxed);
+                l(
                     "total_net_repl_input_bytes",
+                    &n(&repl.total_net_repl_input_bytes),
+                );
+                l(
                     "total_net_repl_output_bytes",
-                ] {
-                    l(k, &0);
-                }
+                    &n(&repl.total_net_repl_output_bytes),
+                );
                 for k in [
                     "instantaneous_input_kbps",
                     "instantaneous_output_kbps",
@@ -436,9 +499,9 @@ fn render(
                     "rejected_connections",
                     &g.rejected_connections.load(Ordering::Relaxed),
                 );
-                l("sync_full", &0);
-                l("sync_partial_ok", &0);
-                l("sync_partial_err", &0);
+                l("sync_full", &n(&repl.sync_full));
+                l("sync_partial_ok", &n(&repl.sync_partial_ok));
+                l("sync_partial_err", &n(&repl.sync_partial_err));
                 l("expired_keys", &sum(|s| s.expired));
                 l("expired_stale_perc", &"0.00");
                 for k in [
@@ -502,20 +565,7 @@ fn render(
                 out.push_str("# Latencystats\r\n");
                 metrics.latencystats(&cfg.latency_tracking_info_percentiles, &mut out);
             }
-            "replication" => {
-                l("# Replication", &"");
-                l("role", &"master");
-                l("connected_slaves", &0);
-                l("master_failover_state", &"no-failover");
-                l("master_replid", &replid(&g.run_id));
-                l("master_replid2", &"0".repeat(40));
-                l("master_repl_offset", &0);
-                l("second_repl_offset", &-1);
-                l("repl_backlog_active", &0);
-                l("repl_backlog_size", &1_048_576);
-                l("repl_backlog_first_byte_offset", &0);
-                l("repl_backlog_histlen", &0);
-            }
+            "replication" => replication(&mut out, g, &cfg, now_ms),
             "cpu" => {
                 let (sys, user) = cpu_seconds();
                 l("# CPU", &"");

@@ -36,6 +36,7 @@ pub mod multi;
 pub mod persistence;
 pub mod propagate;
 pub mod replication;
+pub mod role;
 pub mod scan_args;
 pub mod server;
 pub mod set;
@@ -253,6 +254,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(crate::metrics::commands::COMMANDS)
         .chain(multi::COMMANDS)
         .chain(persistence::COMMANDS)
+        .chain(role::COMMANDS)
         .chain(replication::COMMANDS)
 }
 

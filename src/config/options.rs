@@ -70,6 +70,12 @@ pub struct Config {
     pub encoding: crate::storage::EncodingLimits,
     /// Accepted for compatibility; list nodes are never compressed.
     pub list_compress_depth: u64,
+    /// `min-replicas-to-write`: refuse writes (`-NOREPLICAS`) with fewer good replicas
+    /// (0 = off).
+    pub min_replicas_to_write: usize,
+    /// `min-replicas-max-lag`: seconds since a replica's last ACK for it to count as good
+    /// (0 = the check is off).
+    pub min_replicas_max_lag: u64,
     /// `rdbcompression`: LZF for long strings in RDB files.
     pub rdbcompression: bool,
     /// `rdbchecksum`: a CRC-64 footer on RDB files (zero when off).
@@ -121,6 +127,8 @@ impl Default for Config {
             maxmemory_policy: "noeviction".into(),
             encoding: Default::default(),
             list_compress_depth: 0,
+            min_replicas_to_write: 0,
+            min_replicas_max_lag: 10,
             rdbcompression: true,
             rdbchecksum: true,
             enable_protected_configs: "no".into(),
@@ -283,6 +291,16 @@ macro_rules! list_size_opt {
     };
 }
 
+/// `min-replicas-*` (and their `min-slaves-*` aliases): ints in 0..=INT_MAX.
+macro_rules! min_replicas_opt {
+    ($name:literal, $field:ident) => {
+        opt!($name, true, |c| c.$field.to_string(), |c, a| {
+            c.$field = int_in(one(a)?, 0, INT_MAX)?;
+            Ok(())
+        })
+    };
+}
+
 /// A non-negative int option of the replication options (`min` is Redis's lower bound).
 macro_rules! repl_int_opt {
     ($name:literal, $field:ident, $min:expr) => {
@@ -295,6 +313,10 @@ macro_rules! repl_int_opt {
 
 /// Every option shardis implements, in CONFIG GET order.
 pub static OPTIONS: &[OptionSpec] = &[
+    min_replicas_opt!("min-replicas-to-write", min_replicas_to_write),
+    min_replicas_opt!("min-slaves-to-write", min_replicas_to_write),
+    min_replicas_opt!("min-replicas-max-lag", min_replicas_max_lag),
+    min_replicas_opt!("min-slaves-max-lag", min_replicas_max_lag),
     opt!("port", false, |c| c.port.to_string(), |c, a| {
         c.port = int_in(one(a)?, 0, 65535)?;
         Ok(())

@@ -25,7 +25,6 @@ use super::fullsync::Round;
 use super::handoff::Handoff;
 use super::master::{self, Link};
 use super::record::encode_command;
-use super::state::ReplicaState;
 use crate::server::log;
 use crate::server::shard::unix_ms;
 use crate::server::Global;
@@ -134,7 +133,6 @@ async fn cron(core: Rc<Core>) {
         let log_end = g.repl_log.offset();
         let first = g.repl_log.first_offset();
         let links: Vec<Rc<Link>> = core.links.borrow().values().cloned().collect();
-        let mut good = 0;
         for link in &links {
             if link.rep.kill.load(Ordering::Acquire) {
                 link.close("killed");
@@ -176,12 +174,10 @@ async fn cron(core: Rc<Core>) {
                 link.close("timeout");
                 continue;
             }
-            if link.rep.state() == ReplicaState::Online && now.saturating_sub(acked) <= 10_000 {
-                good += 1;
-            }
         }
         soft_since.retain(|id, _| core.links.borrow().contains_key(id));
-        g.repl.good_replicas.store(good, Ordering::Release);
+        // Good replicas for `min-replicas-to-write`, with the configured max lag.
+        g.repl.refresh_good(now);
         let producer = g.nshards;
         if !links.is_empty() && last_ping.elapsed() >= ping_period {
             last_ping = Instant::now();

@@ -85,6 +85,11 @@ pub struct MasterState {
     pub good_replicas: AtomicUsize,
     /// A client in WAIT needs fresh ACKs: the core appends `REPLCONF GETACK *` once.
     pub getack_wanted: AtomicBool,
+    /// `min-replicas-to-write`, or 0 when it or `min-replicas-max-lag` is 0 (the check is
+    /// off): the one value a write command reads on the hot path ([`Self::writes_refused`]).
+    pub min_to_write: AtomicUsize,
+    /// `min-replicas-max-lag`, seconds ([`Self::refresh_good`]).
+    pub max_lag_s: AtomicU64,
 }
 
 impl MasterState {
@@ -99,6 +104,8 @@ impl MasterState {
             total_net_repl_input_bytes: AtomicU64::new(0),
             good_replicas: AtomicUsize::new(0),
             getack_wanted: AtomicBool::new(false),
+            min_to_write: AtomicUsize::new(0),
+            max_lag_s: AtomicU64::new(10),
         }
     }
 
@@ -122,6 +129,58 @@ impl MasterState {
                 r.state() == ReplicaState::Online && r.ack_offset.load(Ordering::Acquire) >= offset
             })
             .count()
+    }
+}
+
+impl MasterState {
+    /// Installs `min-replicas-to-write` / `min-replicas-max-lag` (start-up and CONFIG SET)
+    /// and recounts the good replicas at once, as Redis's `updateGoodSlaves` does.
+    pub fn set_min_replicas(&self, to_write: usize, max_lag_s: u64, now_ms: u64) {
+        self.max_lag_s.store(max_lag_s, Ordering::Release);
+        let effective = if max_lag_s == 0 { 0 } else { to_write };
+        self.min_to_write.store(effective, Ordering::Release);
+        self.refresh_good(now_ms);
+    }
+
+    /// Recounts `good_replicas` (Redis's `refreshGoodSlavesCount`): replicas online whose
+    /// last ACK is at most `min-replicas-max-lag` seconds old (whole seconds, as Redis's
+    /// `server.unixtime - repl_ack_time`). Called every second by the replication core's
+    /// cron, when a replica goes online or away, and on CONFIG SET.
+    pub fn refresh_good(&self, now_ms: u64) {
+        let max_lag = self.max_lag_s.load(Ordering::Acquire);
+        let now_s = now_ms / 1000;
+        let good = self
+            .replicas()
+            .iter()
+            .filter(|r| {
+                let ack_s = r.ack_unix_ms.load(Ordering::Acquire) / 1000;
+                r.state() == ReplicaState::Online && now_s.saturating_sub(ack_s) <= max_lag
+            })
+            .count();
+        self.good_replicas.store(good, Ordering::Release);
+    }
+
+    /// Whether write commands must be refused with `-NOREPLICAS` (Redis's
+    /// `checkGoodReplicasStatus` failing). One relaxed load while the check is off.
+    #[inline]
+    pub fn writes_refused(&self) -> bool {
+        let need = self.min_to_write.load(Ordering::Relaxed);
+        need != 0 && self.good_replicas.load(Ordering::Relaxed) < need
+    }
+
+    /// CLIENT KILL of replica connections: flags every replica whose client id is in
+    /// `ids`; the core drops their links. Returns how many were flagged.
+    pub fn kill_clients(&self, ids: &[u64]) -> usize {
+        let mut n = 0;
+        for r in self
+            .replicas()
+            .iter()
+            .filter(|r| ids.contains(&r.client_id))
+        {
+            r.kill.store(true, Ordering::Release);
+            n += 1;
+        }
+        n
     }
 }
 
@@ -158,5 +217,45 @@ mod tests {
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
         assert_ne!(a, new_replid());
         assert_eq!(Ids::fresh().second_repl_offset, -1);
+    }
+
+    fn replica(id: u64, state: ReplicaState, ack_ms: u64) -> Arc<Replica> {
+        Arc::new(Replica {
+            client_id: id,
+            ip: "127.0.0.1".into(),
+            port: 6380,
+            state: Mutex::new(state),
+            ack_offset: AtomicU64::new(100),
+            ack_unix_ms: AtomicU64::new(ack_ms),
+            kill: AtomicBool::new(false),
+        })
+    }
+
+    #[test]
+    fn good_replicas_and_the_write_guard() {
+        let m = MasterState::new();
+        assert!(!m.writes_refused());
+        m.set_min_replicas(1, 10, 100_000);
+        assert!(m.writes_refused(), "no replicas: refused");
+        m.set_min_replicas(1, 0, 100_000);
+        assert!(!m.writes_refused(), "max-lag 0 turns the check off");
+        m.replicas.lock().unwrap().extend([
+            replica(5, ReplicaState::Online, 90_000),
+            replica(6, ReplicaState::Online, 89_999),
+            replica(7, ReplicaState::SendBulk, 100_000),
+        ]);
+        m.set_min_replicas(1, 10, 100_500);
+        assert_eq!(
+            m.good_replicas.load(Ordering::Relaxed),
+            1,
+            "lag 10 s is good, 11 s not"
+        );
+        assert!(!m.writes_refused());
+        m.set_min_replicas(2, 10, 100_500);
+        assert!(m.writes_refused());
+        assert_eq!(m.acked(100), 2, "only online replicas count");
+        assert_eq!(m.kill_clients(&[6, 7, 9]), 2);
+        assert!(m.replicas()[1].kill.load(Ordering::Relaxed));
+        assert!(!m.replicas()[0].kill.load(Ordering::Relaxed));
     }
 }

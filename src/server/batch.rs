@@ -72,6 +72,13 @@ impl Client {
         if spec.flags & flag::NO_AUTH == 0 && self.auth_required() {
             return Err(errors::NOAUTH.into());
         }
+        // `min-replicas-to-write` (Redis checks it here, before LOADING and before MULTI
+        // queues the command): one atomic load while the option is off.
+        if self.shard.global.repl.writes_refused()
+            && (spec.flags & flag::WRITE != 0 || (spec.name == "exec" && self.multi.queue_writes()))
+        {
+            return Err(errors::NOREPLICAS.into());
+        }
         if spec.flags & flag::LOADING == 0
             && self
                 .shard
@@ -165,6 +172,9 @@ impl Client {
                             shard.exec(spec, f, self.db, &args, &mut self.out, self.resp3, now_ms);
                         }
                         txn::leave(&shard, waited);
+                        if spec.flags & flag::WRITE != 0 {
+                            self.note_write();
+                        }
                         crate::metrics::claim_slow(&shard, self);
                     }
                     Route::Remote(owner, f) => {
@@ -186,6 +196,9 @@ impl Client {
                         first_unsent = slots.len();
                         let call = crate::metrics::CoordCall::start(spec, &args, self.out.len());
                         self.run_split(spec, f, combine, args).await;
+                        if spec.flags & flag::WRITE != 0 {
+                            self.note_write();
+                        }
                         call.finish(self);
                     }
                     Route::Coord(f) => {
@@ -200,6 +213,7 @@ impl Client {
                         f(self, args).await;
                         if let Some(args) = args_copy {
                             self.propagate_coord(spec, &args, start);
+                            self.note_write();
                         }
                         // Before any lock is released (see `Capture`).
                         self.unlock_own().await;
@@ -265,6 +279,10 @@ impl Client {
             (Some(_), Some(_)) => Capture::Return { own_as_flag: false },
             (Some(_), None) => Capture::Record,
         };
+        let wrote = queued
+            .iter()
+            .flatten()
+            .any(|item| item.spec.flags & flag::WRITE != 0);
         for (owner, items) in queued.iter_mut().enumerate() {
             if items.is_empty() {
                 continue;
@@ -287,6 +305,9 @@ impl Client {
                 chunk_of[owner] = chunks.len();
                 chunks.push(Chunk { buf, ends });
             }
+        }
+        if wrote {
+            self.note_write();
         }
         for slot in slots.iter_mut() {
             if let Slot::Queued { shard, item } = *slot {

@@ -119,6 +119,9 @@ pub struct Client {
     /// Nanoseconds the current command spent blocked (BLPOP...), which its statistics
     /// leave out as Redis's do: commandstats and the slow log measure work, not waiting.
     pub blocked_ns: u64,
+    /// Redis's `woff`: the replication log's offset right after this client's last write
+    /// (what WAIT waits for replicas to acknowledge).
+    pub woff: u64,
     /// The locks of the cross-shard transaction this client is running, if any: its
     /// commands pass them ([`super::txn`]).
     pub tx: Option<super::txn::Held>,
@@ -131,6 +134,13 @@ pub struct Client {
 impl Client {
     pub fn reply(&mut self) -> Reply<'_> {
         Reply::new(&mut self.out, self.resp3)
+    }
+
+    /// Records that a write of this client was appended to the replication log (WAIT's
+    /// `woff`). The log's current offset is at or past the end of that write's record: it
+    /// was appended before the write's reply came back.
+    pub fn note_write(&mut self) {
+        self.woff = self.shard.global.repl_log.offset();
     }
 
     /// Whether DEBUG is allowed for this client (`enable-debug-command`).

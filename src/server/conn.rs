@@ -197,6 +197,7 @@ pub async fn serve(shard: Rc<ShardCtx>, mut stream: TcpStream) {
         out: BytesMut::new(),
         io: None,
         blocked_ns: 0,
+        woff: 0,
         tx: None,
         multi: Default::default(),
         repl: None,

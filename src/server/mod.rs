@@ -93,6 +93,8 @@ impl Global {
         }
         *c = next;
         self.config_version.fetch_add(1, Ordering::AcqRel);
+        self.repl
+            .set_min_replicas(c.min_replicas_to_write, c.min_replicas_max_lag, unix_ms());
         Ok(())
     }
 }
@@ -327,6 +329,7 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
     let dump_path = std::path::PathBuf::from(&config.dbfilename);
     let (limits, databases) = (config.encoding, config.databases);
     let repl_backlog_bytes = usize::try_from(config.repl_backlog_size).unwrap_or(usize::MAX);
+    let min_replicas = (config.min_replicas_to_write, config.min_replicas_max_lag);
     let global = Arc::new(Global {
         config: Mutex::new(Config {
             running: true,
@@ -353,6 +356,9 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
         repl: crate::replication::state::MasterState::new(),
         shutdown: shutdown_tx,
     });
+    global
+        .repl
+        .set_min_replicas(min_replicas.0, min_replicas.1, unix_ms());
     // Before the shards start: commands get -LOADING until the file is in.
     persist::begin_startup_load(&global.persist, &dump_path);
     // The replication core, before any shard can hand it a replica.

@@ -89,6 +89,14 @@ impl MultiState {
         self.in_multi || !self.watched.is_empty()
     }
 
+    /// Whether a queued command is a write (EXEC is then a write for `min-replicas-*`, as
+    /// Redis's `mstate.cmd_flags & CMD_WRITE`).
+    pub fn queue_writes(&self) -> bool {
+        self.queued.iter().any(|args| {
+            crate::commands::lookup(&args[0]).is_some_and(|spec| spec.flags & flag::WRITE != 0)
+        })
+    }
+
     /// Takes the queued commands (EXEC).
     pub fn take_queue(&mut self) -> Vec<Vec<Bytes>> {
         std::mem::take(&mut self.queued)
@@ -398,7 +406,13 @@ async fn run_locked(c: &mut Client, cmds: Vec<Vec<Bytes>>, per_shard: bool) {
     }
     let mut replies = BytesMut::new();
     if per_shard {
+        let wrote = cmds.iter().any(|args| {
+            crate::commands::lookup(&args[0]).is_some_and(|spec| spec.flags & flag::WRITE != 0)
+        });
         txn::exec_per_shard(c, cmds, &mut replies).await;
+        if wrote {
+            c.note_write();
+        }
     } else {
         c.run_batch(cmds, &mut replies).await;
     }

@@ -21,6 +21,7 @@ mod propagation;
 mod protocol;
 mod random_diff;
 mod repl_backlog;
+mod repl_admin;
 mod replication;
 mod sets;
 mod snapshot;

@@ -7,6 +7,7 @@
 mod atomic;
 mod latency;
 mod memory;
+mod replication;
 mod setget;
 mod snapshot;
 mod snapshot_load;
@@ -44,6 +45,7 @@ pub fn all() -> Vec<Box<dyn Scenario>> {
         Box::new(atomic::Atomic),
         Box::new(snapshot::Snapshot),
         Box::new(snapshot_load::SnapshotLoad),
+        Box::new(replication::Replication),
     ]
 }
 

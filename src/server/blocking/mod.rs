@@ -45,7 +45,8 @@ use crate::storage::{Keyspace, Object, ValueRef};
 
 mod wait;
 pub use wait::{
-    blocked_counts, pop_or_block, unblock_client, Blocked, Outcome, PopRequest, Unblock,
+    blocked_counts, pop_or_block, set_blocked, unblock_client, Blocked, Outcome, PopRequest,
+    Unblock,
 };
 
 const WAITING: u8 = 0;

@@ -24,6 +24,17 @@ pub struct Blocked {
 }
 
 impl Blocked {
+    /// A blocked state whose claim only CLIENT UNBLOCK and the waiter contest (WAIT: no
+    /// shard serves it).
+    pub fn new(has_timeout: bool) -> Rc<Blocked> {
+        Rc::new(Blocked {
+            claim: Claim::default(),
+            has_timeout,
+            unblocked: Cell::new(None),
+            waker: RefCell::new(None),
+        })
+    }
+
     /// Ends the wait (the caller won the claim).
     fn unblock(&self, how: Unblock) {
         self.unblocked.set(Some(how));
@@ -32,7 +43,8 @@ impl Blocked {
         }
     }
 
-    async fn unblocked(&self) -> Unblock {
+    /// Resolves when CLIENT UNBLOCK ended the wait.
+    pub async fn unblocked(&self) -> Unblock {
         std::future::poll_fn(|cx| match self.unblocked.get() {
             Some(how) => Poll::Ready(how),
             None => {
@@ -312,7 +324,7 @@ async fn cancel_registrations(shard: &Rc<ShardCtx>, shards: &[usize], req_id: u6
 }
 
 /// Marks the client blocked (`Some`) or not, for CLIENT LIST/UNBLOCK and INFO.
-fn set_blocked(c: &Client, b: Option<Rc<Blocked>>) {
+pub fn set_blocked(c: &Client, b: Option<Rc<Blocked>>) {
     let mut info = c.handle.info.borrow_mut();
     info.flags.retain(|f| f != 'b');
     if b.is_some() {
