@@ -25,10 +25,10 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::rdb::writer::{Aux, RdbWriter, WriteOptions};
+use crate::rdb::writer::Aux;
 use crate::server::log;
 use crate::server::shard::ShardCtx;
-use crate::snapshot::{self, Cut, Framer, SnapshotError};
+use crate::snapshot::{self, Cut, Framer, RdbFraming, SnapshotError};
 
 /// RDB bytes per message to the core.
 const CHUNK_BYTES: usize = 64 * 1024;
@@ -154,11 +154,8 @@ async fn rounds(shard: Rc<ShardCtx>) {
             tx: tx.clone(),
             sink,
             buf: Vec::with_capacity(CHUNK_BYTES * 2),
-            crc: crate::rdb::crc64_digest(),
-            checksum,
-            compress,
+            framing: RdbFraming::new(checksum, compress),
             replid,
-            db_sizes: Vec::new(),
         };
         log::notice(&format!(
             "Starting BGSAVE for SYNC with target: {}",
@@ -210,23 +207,12 @@ struct ReplRdb {
     tx: Sender<RdbMsg>,
     sink: Sink,
     buf: Vec<u8>,
-    crc: crc::Digest<'static, u64, crc::Table<16>>,
-    checksum: bool,
-    compress: bool,
+    framing: RdbFraming,
     replid: String,
-    db_sizes: Vec<(u64, u64)>,
 }
 
 impl ReplRdb {
-    fn writer(&self) -> RdbWriter {
-        RdbWriter::new(WriteOptions {
-            compress: self.compress,
-            ..WriteOptions::default()
-        })
-    }
-
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.crc.update(bytes);
         self.buf.extend_from_slice(bytes);
         if self.buf.len() >= CHUNK_BYTES {
             self.flush()?;
@@ -269,35 +255,30 @@ impl Framer for ReplRdb {
                 replid: self.replid.clone(),
             })
             .map_err(|_| std::io::Error::other("every replica of the sync is gone"))?;
-        self.db_sizes = cut.db_sizes.clone();
-        let mut w = self.writer();
-        w.header(&Aux {
-            ctime_secs: cut.unix_ms / 1000,
-            // The stream after the cut starts with SELECT (the log forgot its db).
-            repl: Some((0, self.replid.clone(), offset)),
-            ..Aux::default()
-        });
-        let header = w.into_fragment();
+        let header = self.framing.header(
+            cut,
+            Aux {
+                // The stream after the cut starts with SELECT (the log forgot its db).
+                repl: Some((0, self.replid.clone(), offset)),
+                ..Aux::default()
+            },
+        );
         self.write(&header)
     }
 
     fn select_db(&mut self, db: usize) -> std::io::Result<()> {
-        let (keys, expires) = self.db_sizes.get(db).copied().unwrap_or((0, 0));
-        let mut w = self.writer();
-        w.select_db(db, keys as usize, expires as usize);
-        let bytes = w.into_fragment();
+        let bytes = self.framing.select_db(db);
         self.write(&bytes)
     }
 
     fn fragment(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.framing.fragment(bytes);
         self.write(bytes)
     }
 
     fn finish(&mut self) -> std::io::Result<()> {
-        self.write(&[crate::rdb::opcodes::EOF])?;
-        let digest = std::mem::replace(&mut self.crc, crate::rdb::crc64_digest());
-        let crc = if self.checksum { digest.finalize() } else { 0 };
-        self.buf.extend_from_slice(&crc.to_le_bytes());
+        let trailer = self.framing.trailer();
+        self.write(&trailer)?;
         self.flush()?;
         let done = match &mut self.sink {
             Sink::Socket => None,

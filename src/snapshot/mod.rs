@@ -55,7 +55,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
 pub use crate::storage::snapshot_hook::{EncodeEntry, FRAGMENT_BYTES};
-pub use rdb_file::{encoder, RdbFile};
+pub use rdb_file::{encoder, RdbFile, RdbFraming};
 pub use walk::register_shard;
 
 use crate::server::shard::{unix_ms, ShardCtx};

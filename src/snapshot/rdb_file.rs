@@ -37,16 +37,82 @@ pub fn encoder(compress: bool) -> EncodeEntry {
     }
 }
 
+/// The RDB framing every snapshot target shares: the header with its aux fields,
+/// `SELECTDB` + `RESIZEDB` before each database's fragments, and the `EOF` + CRC64
+/// trailer, with the checksum running over every byte handed out. Targets (a file here,
+/// replicas' sockets in [`crate::replication`]) only decide where the bytes go.
+pub struct RdbFraming {
+    crc: crc::Digest<'static, u64, crc::Table<16>>,
+    checksum: bool,
+    compress: bool,
+    db_sizes: Vec<(u64, u64)>,
+}
+
+impl RdbFraming {
+    /// `rdbchecksum`, `rdbcompression`.
+    pub fn new(checksum: bool, compress: bool) -> Self {
+        RdbFraming {
+            crc: crate::rdb::crc64_digest(),
+            checksum,
+            compress,
+            db_sizes: Vec::new(),
+        }
+    }
+
+    fn writer(&self) -> RdbWriter {
+        RdbWriter::new(WriteOptions {
+            compress: self.compress,
+            ..WriteOptions::default()
+        })
+    }
+
+    /// The header for `cut` with `aux` (its `ctime` taken from the cut).
+    pub fn header(&mut self, cut: &Cut, aux: Aux) -> Vec<u8> {
+        self.db_sizes = cut.db_sizes.clone();
+        let mut w = self.writer();
+        w.header(&Aux {
+            ctime_secs: cut.unix_ms / 1000,
+            ..aux
+        });
+        self.framed(w.into_fragment())
+    }
+
+    /// `SELECTDB db` with the database's sizes at the cut.
+    pub fn select_db(&mut self, db: usize) -> Vec<u8> {
+        let (keys, expires) = self.db_sizes.get(db).copied().unwrap_or((0, 0));
+        let mut w = self.writer();
+        w.select_db(db, keys as usize, expires as usize);
+        self.framed(w.into_fragment())
+    }
+
+    /// Fragment bytes pass through here on their way out (the checksum covers them).
+    pub fn fragment(&mut self, bytes: &[u8]) {
+        self.crc.update(bytes);
+    }
+
+    /// `EOF` and the checksum (zero with `rdbchecksum no`): the stream's last bytes.
+    pub fn trailer(&mut self) -> Vec<u8> {
+        self.crc.update(&[crate::rdb::opcodes::EOF]);
+        let digest = std::mem::replace(&mut self.crc, crate::rdb::crc64_digest());
+        let crc = if self.checksum { digest.finalize() } else { 0 };
+        let mut out = vec![crate::rdb::opcodes::EOF];
+        out.extend_from_slice(&crc.to_le_bytes());
+        out
+    }
+
+    fn framed(&mut self, bytes: Vec<u8>) -> Vec<u8> {
+        self.crc.update(&bytes);
+        bytes
+    }
+}
+
 /// Writes one RDB file through a temp file in the same directory.
 pub struct RdbFile {
     target: PathBuf,
     temp: PathBuf,
     out: Option<BufWriter<File>>,
-    crc: crc::Digest<'static, u64, crc::Table<16>>,
-    checksum: bool,
-    compress: bool,
+    framing: RdbFraming,
     used_mem: u64,
-    db_sizes: Vec<(u64, u64)>,
 }
 
 impl RdbFile {
@@ -63,27 +129,16 @@ impl RdbFile {
             target: dir.join(dbfilename),
             temp: dir.join(format!("temp-{}.rdb", std::process::id())),
             out: None,
-            crc: crate::rdb::crc64_digest(),
-            checksum,
-            compress,
+            framing: RdbFraming::new(checksum, compress),
             used_mem,
-            db_sizes: Vec::new(),
         }
     }
 
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.crc.update(bytes);
         match &mut self.out {
             Some(f) => f.write_all(bytes),
             None => Err(std::io::Error::other("RDB file not open")),
         }
-    }
-
-    fn writer(&self) -> RdbWriter {
-        RdbWriter::new(WriteOptions {
-            compress: self.compress,
-            ..WriteOptions::default()
-        })
     }
 }
 
@@ -98,36 +153,33 @@ impl Framer for RdbFile {
             ))
         })?;
         self.out = Some(BufWriter::with_capacity(1 << 20, file));
-        self.db_sizes = cut.db_sizes.clone();
-        let mut w = self.writer();
-        w.header(&Aux {
-            ctime_secs: cut.unix_ms / 1000,
-            used_mem: self.used_mem,
-            ..Aux::default()
-        });
-        self.write(&w.into_fragment())
+        let header = self.framing.header(
+            cut,
+            Aux {
+                used_mem: self.used_mem,
+                ..Aux::default()
+            },
+        );
+        self.write(&header)
     }
 
     fn select_db(&mut self, db: usize) -> std::io::Result<()> {
-        let (keys, expires) = self.db_sizes.get(db).copied().unwrap_or((0, 0));
-        let mut w = self.writer();
-        w.select_db(db, keys as usize, expires as usize);
-        self.write(&w.into_fragment())
+        let bytes = self.framing.select_db(db);
+        self.write(&bytes)
     }
 
     fn fragment(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.framing.fragment(bytes);
         self.write(bytes)
     }
 
     fn finish(&mut self) -> std::io::Result<()> {
-        self.write(&[crate::rdb::opcodes::EOF])?;
-        let digest = std::mem::replace(&mut self.crc, crate::rdb::crc64_digest());
-        let crc = if self.checksum { digest.finalize() } else { 0 };
-        let mut f = self
+        let trailer = self.framing.trailer();
+        self.write(&trailer)?;
+        let f = self
             .out
             .take()
             .ok_or_else(|| std::io::Error::other("not open"))?;
-        f.write_all(&crc.to_le_bytes())?;
         let file = f.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         drop(file);

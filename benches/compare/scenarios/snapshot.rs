@@ -14,7 +14,7 @@ use crate::{Res, Settings};
 pub struct Snapshot;
 
 /// Private dirty bytes of `pid`'s children (Redis's fork), 0 when it has none.
-fn children_private_dirty(pid: u32) -> u64 {
+pub(super) fn children_private_dirty(pid: u32) -> u64 {
     let list =
         std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
     list.split_whitespace()

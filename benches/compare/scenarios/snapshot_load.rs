@@ -101,19 +101,7 @@ fn bgsave_in_progress(c: &mut Client) -> Res<bool> {
     Ok(text.lines().any(|l| l.trim() == "rdb_bgsave_in_progress:1"))
 }
 
-/// Private dirty bytes of `pid`'s children (Redis's fork), 0 when it has none.
-fn children_private_dirty(pid: u32) -> u64 {
-    let list =
-        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-    list.split_whitespace()
-        .filter_map(|c| std::fs::read_to_string(format!("/proc/{c}/smaps_rollup")).ok())
-        .filter_map(|s| {
-            let line = s.lines().find(|l| l.starts_with("Private_Dirty:"))?;
-            let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-            Some(kb * 1024)
-        })
-        .sum()
-}
+use super::snapshot::children_private_dirty;
 
 struct Round {
     peak_over_steady: f64,
