@@ -33,6 +33,10 @@ use crate::server::Global;
 const CORE_QUEUE: usize = 1024;
 /// The cron's period.
 const CRON: Duration = Duration::from_millis(100);
+/// How often the core looks for handed-off connections while it serves no replica...
+const IDLE_POLL: Duration = Duration::from_millis(50);
+/// ...and while it does.
+const BUSY_POLL: Duration = Duration::from_millis(2);
 
 pub(crate) enum CoreMsg {
     Handoff(Handoff),
@@ -96,7 +100,12 @@ async fn run(global: Arc<Global>, rx: Receiver<CoreMsg>) {
         let msg = match rx.try_recv() {
             Ok(m) => m,
             Err(TryRecvError::Empty) => {
-                glommio::timer::sleep(Duration::from_millis(2)).await;
+                // Every wakeup of an executor costs the shards too (glommio issues a
+                // process-wide membarrier before each sleep: an IPI to every core), so an
+                // idle core (no replica) looks for handoffs 20 times a second, not 500:
+                // measured, the 2 ms poll cost SET -P 16 about a fifth of its throughput.
+                let idle = core.links.borrow().is_empty();
+                glommio::timer::sleep(if idle { IDLE_POLL } else { BUSY_POLL }).await;
                 continue;
             }
             Err(TryRecvError::Disconnected) => return,
