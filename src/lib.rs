@@ -63,7 +63,7 @@
 //!   headerless per-shard fragments into one file; the reader is hardened (every length
 //!   checked against what remains, errors name the byte offset, never a panic) and also
 //!   reads the older encodings (ziplist, zipmap, quicklist v1, text scores). DUMP and
-//!   RESTORE ([`commands::dump`]) are its first users; snapshots and replication are next.
+//!   RESTORE ([`commands::dump`]), snapshots and replication's full sync use it.
 //! - [`snapshot`]: point-in-time snapshots without fork. The cut takes whole-database
 //!   locks on every shard through [`server::txn`] (so every cross-shard command is
 //!   entirely before or after it) and installs a copy-on-write state on every database;
@@ -77,9 +77,17 @@
 //!   ([`snapshot::RdbFile`]) writes a temp file, fsyncs and renames it; start-up loading
 //!   decodes the whole file first (nothing installed unless all of it decodes) while
 //!   clients get `-LOADING`, then each shard inserts its own keys.
-//! - [`replication`]: the replication log (also the backlog) every shard appends its
-//!   writes to, lock-free, in the form replicas replay them; the master and replica sides
-//!   of Redis's replication protocol.
+//! - [`replication`]: the master side of Redis's replication protocol.
+//!   [`replication::log`] is one process-wide ring (the backlog too) that every shard
+//!   appends its writes to, lock-free: one compare-and-swap reserves a record's bytes and
+//!   decides its `SELECT`. Writes reach it as Redis 7.0 propagates them
+//!   ([`commands::propagate`]: deterministic rewrites, no record when nothing changed,
+//!   expired keys as `DEL`); a cross-shard write or an EXEC is one `MULTI ... EXEC`
+//!   record appended by its coordinator before it releases its locks. SYNC/PSYNC hand the
+//!   connection to the replication core (its own executor), which runs full syncs from a
+//!   [`snapshot`] cut at an exact log offset, partial resyncs from the ring, and streams
+//!   the log to each replica; INFO replication, ROLE, WAIT and `min-replicas-*` read
+//!   [`replication::state`].
 //! - [`config`]: redis.conf-syntax configuration, the options shardis implements, and the
 //!   names of Redis's other options (accepted with a warning).
 //! - [`metrics`]: per-command statistics (calls, time, rejections, failures, an
@@ -96,8 +104,12 @@
 //! - A `RefCell` borrow of shard state is never held across an `.await`.
 //! - Replies leave a connection in request order, whatever shards produced them.
 //! - RESP parsing knows nothing of shards; command bodies know nothing of sockets.
-//! - Every deletion by expiry passes through `Db::expired_log`: the seam where the
-//!   replication log will record a `DEL`.
+//! - Every deletion by expiry passes through `Db::expired_log`, which the shard drains
+//!   into the replication log as `DEL`s.
+//! - The records of one key reach the replication log in the order its writes were
+//!   applied: a shard appends its own commands' records before their replies; a
+//!   cross-shard record is appended before any of its locks is released. No shard ever
+//!   waits for a replica.
 //! - A command that touches keys of several shards runs under [`server::txn`] locks on
 //!   all of them; it takes them in increasing shard order, never waits for a lock while
 //!   holding a later shard's, and never blocks (BLPOP) while holding any. A shard's

@@ -173,7 +173,9 @@ impl Client {
                         }
                         txn::leave(&shard, waited);
                         if spec.flags & flag::WRITE != 0 {
-                            self.note_write();
+                            // This shard appended the write's record (if any) itself: its
+                            // own last offset is past it, without reading the shared log.
+                            self.woff = self.woff.max(shard.last_repl_offset.get());
                         }
                         crate::metrics::claim_slow(&shard, self);
                     }

@@ -138,7 +138,9 @@ impl Client {
 
     /// Records that a write of this client was appended to the replication log (WAIT's
     /// `woff`). The log's current offset is at or past the end of that write's record: it
-    /// was appended before the write's reply came back.
+    /// was appended before the write's reply came back. For writes that ran on other
+    /// shards (one call per batch or coordinator command); a write that ran on this
+    /// shard takes the shard's own last offset instead (no read of the shared log).
     pub fn note_write(&mut self) {
         self.woff = self.shard.global.repl_log.offset();
     }

@@ -374,10 +374,13 @@ pub async fn exec_queued(c: &mut Client, cmds: Vec<Vec<Bytes>>) {
 }
 
 impl Client {
-    /// Appends the running EXEC's records collected so far as one record.
+    /// Appends the running EXEC's records collected so far as one record (WAIT then
+    /// waits for its end).
     pub(crate) fn flush_unit(&mut self) {
         if let Some(unit) = self.multi.unit.as_mut() {
-            self.shard.append_ops(unit);
+            if let Some(end) = self.shard.append_ops(unit) {
+                self.woff = self.woff.max(end);
+            }
             unit.clear();
         }
     }
@@ -406,13 +409,8 @@ async fn run_locked(c: &mut Client, cmds: Vec<Vec<Bytes>>, per_shard: bool) {
     }
     let mut replies = BytesMut::new();
     if per_shard {
-        let wrote = cmds.iter().any(|args| {
-            crate::commands::lookup(&args[0]).is_some_and(|spec| spec.flags & flag::WRITE != 0)
-        });
+        // The transaction's record is appended by `flush_unit`, which sets WAIT's offset.
         txn::exec_per_shard(c, cmds, &mut replies).await;
-        if wrote {
-            c.note_write();
-        }
     } else {
         c.run_batch(cmds, &mut replies).await;
     }

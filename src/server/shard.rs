@@ -535,18 +535,23 @@ impl ShardCtx {
             self.serve_blocked();
             return r;
         }
-        let op: ShardOp = Box::new(move |s| Box::new(f(s)));
         let rx = self
-            .request(shard, |origin, req_id| ShardRequest::Op {
-                origin,
-                req_id,
-                op,
-            })
+            .request_op(shard, Box::new(move |s| Box::new(f(s))))
             .await;
         match rx.await {
             ReplyPayload::Op(any) => *any.downcast::<R>().expect("op result type"),
             ReplyPayload::Batch { .. } => unreachable!("op answered with a batch"),
         }
+    }
+
+    /// Sends `op` to run on `shard`; the receiver gets its result.
+    async fn request_op(&self, shard: usize, op: ShardOp) -> oneshot::Receiver<ReplyPayload> {
+        self.request(shard, |origin, req_id| ShardRequest::Op {
+            origin,
+            req_id,
+            op,
+        })
+        .await
     }
 
     /// Runs `f` on every shard, concurrently, and returns the results in shard order.
@@ -561,13 +566,8 @@ impl ShardCtx {
                 continue;
             }
             let g = f.clone();
-            let op: ShardOp = Box::new(move |s| Box::new(g(s)));
             let rx = self
-                .request(shard, |origin, req_id| ShardRequest::Op {
-                    origin,
-                    req_id,
-                    op,
-                })
+                .request_op(shard, Box::new(move |s| Box::new(g(s))))
                 .await;
             waiting.push((shard, rx));
         }

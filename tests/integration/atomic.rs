@@ -219,17 +219,7 @@ fn lmove_between_shards_keeps_the_total() {
             })
         };
         // Read both lengths at one moment: the six elements are always all there.
-        let reader = || -> Reader {
-            let keys = keys.clone();
-            Box::new(move |c| {
-                c.cmd(&["MULTI"]);
-                c.cmd(&["LLEN", &keys[0]]);
-                c.cmd(&["LLEN", &keys[1]]);
-                let lens = c.cmd(&["EXEC"]);
-                let total: i64 = lens.items().iter().map(Value::as_int).sum();
-                assert_eq!(total, 6, "an element in flight between shards: {lens:?}");
-            })
-        };
+        let reader = || lengths_sum_to(&keys, 6);
         race(
             server.port,
             vec![writer(1), writer(2)],
@@ -471,17 +461,7 @@ fn blmove_that_blocked_never_shows_the_element_in_neither_list() {
                 ]);
             })
         };
-        let reader = || -> Reader {
-            let keys = keys.clone();
-            Box::new(move |c| {
-                c.cmd(&["MULTI"]);
-                c.cmd(&["LLEN", &keys[0]]);
-                c.cmd(&["LLEN", &keys[1]]);
-                let lens = c.cmd(&["EXEC"]);
-                let total: i64 = lens.items().iter().map(Value::as_int).sum();
-                assert_eq!(total, 1, "the element in flight: {lens:?}");
-            })
-        };
+        let reader = || lengths_sum_to(&keys, 1);
         race(
             server.port,
             vec![mover(0), mover(1)],
@@ -489,4 +469,18 @@ fn blmove_that_blocked_never_shows_the_element_in_neither_list() {
         );
         server.conn().cmd(&["DEL", &keys[0], &keys[1]]);
     }
+}
+
+/// A reader that reads the lengths of the two lists `keys` in one transaction and checks
+/// they add up to `total` (no element is ever seen in flight between shards).
+fn lengths_sum_to(keys: &[String], total: i64) -> Reader {
+    let keys = keys.to_vec();
+    Box::new(move |c| {
+        c.cmd(&["MULTI"]);
+        c.cmd(&["LLEN", &keys[0]]);
+        c.cmd(&["LLEN", &keys[1]]);
+        let lens = c.cmd(&["EXEC"]);
+        let sum: i64 = lens.items().iter().map(Value::as_int).sum();
+        assert_eq!(sum, total, "an element in flight between shards: {lens:?}");
+    })
 }
