@@ -35,6 +35,7 @@ pub mod long_double;
 pub mod multi;
 pub mod persistence;
 pub mod propagate;
+pub mod replicaof;
 pub mod replication;
 pub mod role;
 pub mod scan_args;
@@ -254,6 +255,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(crate::metrics::commands::COMMANDS)
         .chain(multi::COMMANDS)
         .chain(persistence::COMMANDS)
+        .chain(replicaof::COMMANDS)
         .chain(role::COMMANDS)
         .chain(replication::COMMANDS)
 }

@@ -311,6 +311,32 @@ macro_rules! repl_int_opt {
     };
 }
 
+/// A yes/no option of the replication options.
+macro_rules! repl_bool_opt {
+    ($name:literal, $field:ident) => {
+        opt!($name, true, |c| yes_no(c.repl.$field), |c, a| {
+            c.repl.$field = parse_bool(one(a)?)?;
+            Ok(())
+        })
+    };
+}
+
+/// A string option of the replication options; empty means unset.
+macro_rules! repl_opt_string {
+    ($name:literal, $field:ident) => {
+        opt!(
+            $name,
+            true,
+            |c| c.repl.$field.clone().unwrap_or_default(),
+            |c, a| {
+                let v = one(a)?;
+                c.repl.$field = (!v.is_empty()).then(|| v.to_string());
+                Ok(())
+            }
+        )
+    };
+}
+
 /// Every option shardis implements, in CONFIG GET order.
 pub static OPTIONS: &[OptionSpec] = &[
     min_replicas_opt!("min-replicas-to-write", min_replicas_to_write),
@@ -665,6 +691,36 @@ pub static OPTIONS: &[OptionSpec] = &[
         true,
         |c| crate::replication::config::format_obuf(&c.repl),
         |c, a| crate::replication::config::parse_obuf(&mut c.repl, a)
+    ),
+    opt!(
+        "replicaof",
+        false,
+        |c| crate::replication::config::format_replicaof(&c.repl),
+        |c, a| crate::replication::config::parse_replicaof(&mut c.repl, a)
+    ),
+    opt!(
+        "slaveof",
+        false,
+        |c| crate::replication::config::format_replicaof(&c.repl),
+        |c, a| crate::replication::config::parse_replicaof(&mut c.repl, a)
+    ),
+    repl_opt_string!("masterauth", masterauth),
+    repl_opt_string!("masteruser", masteruser),
+    repl_opt_string!("replica-announce-ip", replica_announce_ip),
+    repl_bool_opt!("replica-read-only", replica_read_only),
+    repl_bool_opt!("slave-read-only", replica_read_only),
+    repl_bool_opt!("replica-serve-stale-data", replica_serve_stale_data),
+    repl_bool_opt!("slave-serve-stale-data", replica_serve_stale_data),
+    repl_int_opt!("replica-priority", replica_priority, 0),
+    repl_int_opt!("slave-priority", replica_priority, 0),
+    opt!(
+        "replica-announce-port",
+        true,
+        |c| c.repl.replica_announce_port.to_string(),
+        |c, a| {
+            c.repl.replica_announce_port = int_in(one(a)?, 0, 65535)?;
+            Ok(())
+        }
     ),
     opt!(
         "repl-core-cpu",

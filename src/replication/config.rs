@@ -28,6 +28,22 @@ pub struct ReplConfig {
     /// `repl-core-cpu` (shardis): `auto` pins the replication core to CPU `shards` when
     /// the machine has a free CPU, `no` never pins, a number pins to that CPU.
     pub core_cpu: String,
+    /// `replicaof host port` (`slaveof`): follow this master from start-up.
+    pub replicaof: Option<crate::replication::replica::MasterAddr>,
+    /// `masterauth`: the password the replica AUTHs to its master with.
+    pub masterauth: Option<String>,
+    /// `masteruser`: the user for that AUTH (`AUTH <user> <pass>`).
+    pub masteruser: Option<String>,
+    /// `replica-read-only`: writes from clients get `-READONLY` on a replica.
+    pub replica_read_only: bool,
+    /// `replica-serve-stale-data`: serve reads while the link is down (else `-MASTERDOWN`).
+    pub replica_serve_stale_data: bool,
+    /// `replica-priority` (INFO `slave_priority`, read by Sentinel).
+    pub replica_priority: u64,
+    /// `replica-announce-ip`: sent as `REPLCONF ip-address`.
+    pub replica_announce_ip: Option<String>,
+    /// `replica-announce-port`: sent as `REPLCONF listening-port` instead of `port` (0 = off).
+    pub replica_announce_port: u16,
 }
 
 /// Replica class index in [`ReplConfig::obuf`].
@@ -60,6 +76,14 @@ impl Default for ReplConfig {
                 },
             ],
             core_cpu: "auto".into(),
+            replicaof: None,
+            masterauth: None,
+            masteruser: None,
+            replica_read_only: true,
+            replica_serve_stale_data: true,
+            replica_priority: 100,
+            replica_announce_ip: None,
+            replica_announce_port: 0,
         }
     }
 }
@@ -185,4 +209,31 @@ mod tests {
         assert_eq!(core_placement("no", 1, 4, true), None);
         assert_eq!(core_placement("3", 1, 4, true), Some(3));
     }
+}
+
+/// `replicaof` as CONFIG GET prints it: `host port`, or empty.
+pub fn format_replicaof(c: &ReplConfig) -> String {
+    c.replicaof
+        .as_ref()
+        .map(|m| format!("{} {}", m.host, m.port))
+        .unwrap_or_default()
+}
+
+/// `replicaof host port` from a config file or the command line (`no one` clears it).
+pub fn parse_replicaof(c: &mut ReplConfig, args: &[String]) -> Result<(), String> {
+    let [host, port] = args else {
+        return Err("wrong number of arguments".into());
+    };
+    if host.eq_ignore_ascii_case("no") && port.eq_ignore_ascii_case("one") {
+        c.replicaof = None;
+        return Ok(());
+    }
+    let port: u16 = port
+        .parse()
+        .map_err(|_| "Invalid master port".to_string())?;
+    c.replicaof = Some(crate::replication::replica::MasterAddr {
+        host: host.clone(),
+        port,
+    });
+    Ok(())
 }

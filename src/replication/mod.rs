@@ -14,7 +14,9 @@
 //!   limits, timeouts).
 //! - [`master`]: one replica link: FULLRESYNC/CONTINUE, the RDB, the stream, ACKs.
 //! - [`fullsync`]: rounds of replicas sharing a snapshot, and the RDB framer for them.
-//! - [`config`]: the master role's options.
+//! - [`config`]: the master and replica roles' options.
+//! - [`replica`]: the replica side (REPLICAOF): the link to our master, loading its RDB,
+//!   applying its stream.
 
 pub mod config;
 pub mod core;
@@ -23,4 +25,5 @@ pub mod handoff;
 pub mod log;
 pub mod master;
 pub mod record;
+pub mod replica;
 pub mod state;

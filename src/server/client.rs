@@ -129,6 +129,10 @@ pub struct Client {
     pub multi: super::multi::MultiState,
     /// REPLCONF state, and the SYNC/PSYNC handoff to the replication core once asked.
     pub repl: Option<Box<crate::replication::handoff::Session>>,
+    /// This is our master's link ([`crate::replication::replica`]): its commands pass
+    /// `-READONLY`, never see a key as expired, get no replies and are not propagated by
+    /// us (the link appends the master's bytes verbatim).
+    pub is_master: bool,
 }
 
 impl Client {

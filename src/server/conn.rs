@@ -201,6 +201,7 @@ pub async fn serve(shard: Rc<ShardCtx>, mut stream: TcpStream) {
         tx: None,
         multi: Default::default(),
         repl: None,
+        is_master: false,
     };
     log::verbose(&format!("Accepted {peer}"));
     let handoff = run(&mut client, &mut stream).await;

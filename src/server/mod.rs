@@ -71,6 +71,8 @@ pub struct Global {
     pub repl_log: crate::replication::log::ReplLog,
     /// The master role's ids, counters and replicas.
     pub repl: crate::replication::state::MasterState,
+    /// The replica role: the master we follow, the link, the applied offset.
+    pub replica: crate::replication::replica::ReplicaSide,
     shutdown: crossbeam_channel::Sender<Shutdown>,
 }
 
@@ -194,6 +196,7 @@ async fn run_shard(
     }
     if id == 0 {
         glommio::spawn_local(persist::cron(shard.clone())).detach();
+        glommio::spawn_local(crate::replication::replica::link::supervise(shard.clone())).detach();
     }
     glommio::spawn_local(shard.poller.clone().run()).detach();
     let (port, binds) = {
@@ -354,11 +357,24 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
         // Producers: the shards, then the replication core.
         repl_log: crate::replication::log::ReplLog::new(repl_backlog_bytes, nshards + 1),
         repl: crate::replication::state::MasterState::new(),
+        replica: crate::replication::replica::ReplicaSide::new(),
         shutdown: shutdown_tx,
     });
     global
         .repl
         .set_min_replicas(min_replicas.0, min_replicas.1, unix_ms());
+    // `replicaof` in the config: a replica from the start (the link connects once the
+    // shards serve, after the start-up load).
+    let replicaof = global
+        .config
+        .lock()
+        .expect("config lock")
+        .repl
+        .replicaof
+        .clone();
+    if let Some(master) = replicaof {
+        crate::replication::replica::follow(&global, master);
+    }
     // Before the shards start: commands get -LOADING until the file is in.
     persist::begin_startup_load(&global.persist, &dump_path);
     // The replication core, before any shard can hand it a replica.
