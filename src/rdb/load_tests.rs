@@ -138,3 +138,62 @@ fn refusals() {
         2
     );
 }
+
+#[test]
+fn streaming_in_any_chunks_equals_loading_whole() {
+    for checksum in [true, false] {
+        let file = sample_file(checksum);
+        let whole = load(&file, &limits(), 16).unwrap();
+        for chunk in [1, 2, 3, 7, 64, file.len()] {
+            let mut s = StreamLoader::new(limits(), 16);
+            let (mut keys, mut aux) = (Vec::new(), Vec::new());
+            let mut drain = |s: &mut StreamLoader| {
+                while let Some(item) = s.next_item().unwrap() {
+                    match item {
+                        Item::Key(k) => keys.push(k),
+                        Item::Aux(k, v) => aux.push((k, v)),
+                        Item::SkippedEmpty => {}
+                    }
+                }
+            };
+            for piece in file.chunks(chunk) {
+                s.feed(piece);
+                drain(&mut s);
+            }
+            s.end_of_input();
+            drain(&mut s);
+            assert!(s.is_done(), "chunk {chunk}");
+            assert_eq!(keys, whole.keys, "chunk {chunk}");
+            assert_eq!(aux, whole.aux, "chunk {chunk}");
+        }
+    }
+}
+
+#[test]
+fn streaming_checks_the_checksum_and_names_whole_file_offsets() {
+    let mut file = sample_file(true);
+    let n = file.len();
+    file[n - 3] ^= 1;
+    let mut s = StreamLoader::new(limits(), 16);
+    let mut err = None;
+    for piece in file.chunks(5) {
+        s.feed(piece);
+        loop {
+            match s.next_item() {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(e) => {
+                    err = Some(e);
+                    break;
+                }
+            }
+        }
+        if err.is_some() {
+            break;
+        }
+    }
+    match err {
+        Some(RdbError::Checksum { offset, .. }) => assert_eq!(offset, n - 8),
+        other => panic!("expected a checksum error, got {other:?}"),
+    }
+}

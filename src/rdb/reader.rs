@@ -126,10 +126,11 @@ impl<'a> Reader<'a> {
 
     /// A count of things that each take at least one more byte: never more than remain.
     pub fn count(&mut self) -> Result<usize, RdbError> {
-        let at = self.pos;
         let n = self.length()?;
         if n > self.remaining() as u64 {
-            return Err(RdbError::corrupt(at, "count larger than the data left"));
+            // Every element takes a byte at least: the input ends before they can. (A
+            // streaming loader waits for more on this; a whole file is cut short.)
+            return Err(self.truncated());
         }
         Ok(n as usize)
     }

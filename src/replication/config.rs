@@ -171,6 +171,33 @@ pub fn core_placement(
     }
 }
 
+/// `replicaof` as CONFIG GET prints it: `host port`, or empty.
+pub fn format_replicaof(c: &ReplConfig) -> String {
+    c.replicaof
+        .as_ref()
+        .map(|m| format!("{} {}", m.host, m.port))
+        .unwrap_or_default()
+}
+
+/// `replicaof host port` from a config file or the command line (`no one` clears it).
+pub fn parse_replicaof(c: &mut ReplConfig, args: &[String]) -> Result<(), String> {
+    let [host, port] = args else {
+        return Err("wrong number of arguments".into());
+    };
+    if host.eq_ignore_ascii_case("no") && port.eq_ignore_ascii_case("one") {
+        c.replicaof = None;
+        return Ok(());
+    }
+    let port: u16 = port
+        .parse()
+        .map_err(|_| "Invalid master port".to_string())?;
+    c.replicaof = Some(crate::replication::replica::MasterAddr {
+        host: host.clone(),
+        port,
+    });
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,31 +236,4 @@ mod tests {
         assert_eq!(core_placement("no", 1, 4, true), None);
         assert_eq!(core_placement("3", 1, 4, true), Some(3));
     }
-}
-
-/// `replicaof` as CONFIG GET prints it: `host port`, or empty.
-pub fn format_replicaof(c: &ReplConfig) -> String {
-    c.replicaof
-        .as_ref()
-        .map(|m| format!("{} {}", m.host, m.port))
-        .unwrap_or_default()
-}
-
-/// `replicaof host port` from a config file or the command line (`no one` clears it).
-pub fn parse_replicaof(c: &mut ReplConfig, args: &[String]) -> Result<(), String> {
-    let [host, port] = args else {
-        return Err("wrong number of arguments".into());
-    };
-    if host.eq_ignore_ascii_case("no") && port.eq_ignore_ascii_case("one") {
-        c.replicaof = None;
-        return Ok(());
-    }
-    let port: u16 = port
-        .parse()
-        .map_err(|_| "Invalid master port".to_string())?;
-    c.replicaof = Some(crate::replication::replica::MasterAddr {
-        host: host.clone(),
-        port,
-    });
-    Ok(())
 }

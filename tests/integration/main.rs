@@ -22,6 +22,7 @@ mod protocol;
 mod random_diff;
 mod repl_admin;
 mod repl_backlog;
+mod replica;
 mod replication;
 mod sets;
 mod snapshot;

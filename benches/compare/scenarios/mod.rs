@@ -7,6 +7,7 @@
 mod atomic;
 mod latency;
 mod memory;
+mod replica_sync;
 mod replication;
 mod setget;
 mod snapshot;
@@ -46,6 +47,7 @@ pub fn all() -> Vec<Box<dyn Scenario>> {
         Box::new(snapshot::Snapshot),
         Box::new(snapshot_load::SnapshotLoad),
         Box::new(replication::Replication),
+        Box::new(replica_sync::ReplicaSync),
     ]
 }
 

@@ -64,7 +64,7 @@ fn info_field(c: &mut Client, section: &str, field: &str) -> Res<String> {
         .unwrap_or_default())
 }
 
-fn ok(what: &str, reply: String) -> Res<()> {
+pub(super) fn ok(what: &str, reply: String) -> Res<()> {
     if reply.starts_with("+OK") {
         Ok(())
     } else {
@@ -73,7 +73,7 @@ fn ok(what: &str, reply: String) -> Res<()> {
 }
 
 /// Empties `master` and fills it with `n` keys.
-fn populate(master: &Server, n: u64) -> Res<()> {
+pub(super) fn populate(master: &Server, n: u64) -> Res<()> {
     let mut c = Client::connect(master.port)?;
     ok("FLUSHALL", c.cmd(&["FLUSHALL"])?)?;
     ok(
@@ -83,14 +83,14 @@ fn populate(master: &Server, n: u64) -> Res<()> {
 }
 
 /// A fresh redis-server to be a replica (not following anyone yet).
-fn start_replica() -> Res<Server> {
+pub(super) fn start_replica() -> Res<Server> {
     let redis = procs::tool("redis-server");
     procs::start("replica", std::path::Path::new(&redis), &[])
 }
 
 /// Sends REPLICAOF to `replica` and waits until its link to `master` is up and the sync
 /// done; returns the seconds it took.
-fn full_sync(master: &Server, replica: &Server) -> Res<f64> {
+pub(super) fn full_sync(master: &Server, replica: &Server) -> Res<f64> {
     let mut c = Client::connect(replica.port)?;
     let t0 = Instant::now();
     ok(

@@ -22,7 +22,9 @@
 //!   cut ([`ApplyGate`]): a cut taken on a replica sees every applied command's bytes and
 //!   no half transaction, so a sub-replica's full sync at that offset is exact.
 
+pub mod apply;
 pub mod link;
+pub mod transfer;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;

@@ -2,7 +2,9 @@
 //! loopback port, stopped on drop), a RESP client, and differential comparison.
 #![allow(dead_code)]
 
+pub mod dataset;
 pub mod gen;
+pub mod repl;
 pub mod resp;
 pub mod rng;
 
