@@ -181,7 +181,16 @@ pub fn format_replicaof(c: &ReplConfig) -> String {
 
 /// `replicaof host port` from a config file or the command line (`no one` clears it).
 pub fn parse_replicaof(c: &mut ReplConfig, args: &[String]) -> Result<(), String> {
-    let [host, port] = args else {
+    // Two words, or one holding both (or nothing: not a replica) as CONFIG GET prints it.
+    let words: Vec<&str> = match args {
+        [one] => one.split_whitespace().collect(),
+        _ => args.iter().map(String::as_str).collect(),
+    };
+    if words.is_empty() {
+        c.replicaof = None;
+        return Ok(());
+    }
+    let [host, port] = words[..] else {
         return Err("wrong number of arguments".into());
     };
     if host.eq_ignore_ascii_case("no") && port.eq_ignore_ascii_case("one") {
@@ -192,7 +201,7 @@ pub fn parse_replicaof(c: &mut ReplConfig, args: &[String]) -> Result<(), String
         .parse()
         .map_err(|_| "Invalid master port".to_string())?;
     c.replicaof = Some(crate::replication::replica::MasterAddr {
-        host: host.clone(),
+        host: host.to_string(),
         port,
     });
     Ok(())
