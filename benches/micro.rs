@@ -298,6 +298,33 @@ fn repl_log_benches(b: &Bench) {
     });
 }
 
+/// RDB string encoding of a `DEBUG POPULATE n key 1024` value (LZF-compressible) and of a
+/// 1 KiB incompressible one, and their decoding.
+fn rdb_benches(b: &Bench) {
+    use shardis::rdb::writer::put_string;
+    let mut value = b"value:123456".to_vec();
+    value.resize(1024, 0);
+    let mut noise = Vec::with_capacity(1024);
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    while noise.len() < 1024 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        noise.extend_from_slice(&x.to_le_bytes());
+    }
+    let mut out = Vec::with_capacity(2048);
+    b.run("rdb string 1 KiB populate value, LZF", 1, |_| {
+        out.clear();
+        put_string(&mut out, black_box(&value), true);
+        black_box(out.len());
+    });
+    b.run("rdb string 1 KiB incompressible, LZF tried", 1, |_| {
+        out.clear();
+        put_string(&mut out, black_box(&noise), true);
+        black_box(out.len());
+    });
+}
+
 fn main() {
     let filter: Vec<String> = std::env::args()
         .skip(1)
@@ -315,6 +342,7 @@ fn main() {
     reply_benches(&b);
     metrics_benches(&b);
     repl_log_benches(&b);
+    rdb_benches(&b);
     let mut ks = keyspace_benches(&b);
     dispatch_benches(&b, &mut ks);
 }

@@ -50,6 +50,7 @@ pub mod intset;
 pub mod legacy;
 pub mod listpack;
 pub mod load;
+pub mod lzf;
 pub mod reader;
 pub mod writer;
 

@@ -85,17 +85,21 @@ pub fn put_string(out: &mut Vec<u8>, s: &[u8], compress: bool) {
 
 /// `rdbSaveLzfStringObject`: only if LZF output fits in `len - 4` bytes.
 fn put_lzf(out: &mut Vec<u8>, s: &[u8]) -> bool {
-    let mut buf = vec![0u8; s.len() - 4];
-    match lzf_rust::compress(s, &mut buf) {
-        Ok(n) if n > 0 => {
-            out.push(0xC3);
-            put_len(out, n as u64);
-            put_len(out, s.len() as u64);
-            out.extend_from_slice(&buf[..n]);
-            true
-        }
-        _ => false,
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
+    SCRATCH.with(|b| {
+        let mut buf = b.borrow_mut();
+        buf.clear();
+        if !super::lzf::compress(s, &mut buf, s.len() - 4) {
+            return false;
+        }
+        out.push(0xC3);
+        put_len(out, buf.len() as u64);
+        put_len(out, s.len() as u64);
+        out.extend_from_slice(&buf);
+        true
+    })
 }
 
 /// The type byte Redis 7.0 writes for a value in its current encoding.
