@@ -87,7 +87,14 @@
 //!   connection to the replication core (its own executor), which runs full syncs from a
 //!   [`snapshot`] cut at an exact log offset, partial resyncs from the ring, and streams
 //!   the log to each replica; INFO replication, ROLE, WAIT and `min-replicas-*` read
-//!   [`replication::state`].
+//!   [`replication::state`]. The replica side ([`replication::replica`]): REPLICAOF
+//!   starts a link task on shard 0, a client of the master like any connection: it runs
+//!   Redis's handshake and PSYNC, loads a full sync's RDB while it arrives (a decoder
+//!   thread turns bytes into entries, batched by owner shard), and applies the stream as
+//!   a "master client" through the batch machinery, appending the master's bytes to our
+//!   own log verbatim so our replid, offsets and sub-replicas' stream are the master's.
+//!   (DESIGN.md has the replication core run the link; on a shard it saves a hop per
+//!   batch and reuses the routing, the locks and MULTI.)
 //! - [`config`]: redis.conf-syntax configuration, the options shardis implements, and the
 //!   names of Redis's other options (accepted with a warning).
 //! - [`metrics`]: per-command statistics (calls, time, rejections, failures, an
@@ -103,6 +110,9 @@
 //!   queue between shards is bounded.
 //! - A `RefCell` borrow of shard state is never held across an `.await`.
 //! - Replies leave a connection in request order, whatever shards produced them.
+//! - While a replica, nothing but the master's applied bytes enters the replication log,
+//!   and a snapshot cut takes the apply gate, so it never falls between a master
+//!   command's effect and its bytes, nor inside a master's MULTI.
 //! - RESP parsing knows nothing of shards; command bodies know nothing of sockets.
 //! - Every deletion by expiry passes through `Db::expired_log`, which the shard drains
 //!   into the replication log as `DEL`s.

@@ -1,6 +1,6 @@
 //! Replication: the log every write is appended to (which is also the backlog), the
-//! master side (SYNC/PSYNC, full and partial resync, streaming, WAIT) and, later, the
-//! replica side. See DESIGN.md, "The replication log" and "After the full sync".
+//! master side (SYNC/PSYNC, full and partial resync, streaming, WAIT) and the replica
+//! side (REPLICAOF). See DESIGN.md, "The replication log" and "After the full sync".
 //!
 //! - [`log`]: one process-wide ring of `repl-backlog-size` bytes; its byte offset is
 //!   `master_repl_offset`. Shards append their own records (lock-free) right after a
