@@ -244,6 +244,10 @@ async fn apply_pending(g: &Global, client: &mut Client, conn: &mut MasterConn) -
                     .collect();
                 debug_assert_eq!(cmds.len(), count);
                 let _gate = g.replica.gate.hold().await;
+                if g.replica.generation.load(Ordering::Acquire) != conn.generation {
+                    // REPLICAOF NO ONE (or another master): nothing more of this one.
+                    return Err(LinkEnd::Superseded);
+                }
                 client.run_batch(cmds, &mut scratch).await;
                 scratch.clear();
                 append(g, producer, &frozen, client.db);

@@ -72,6 +72,16 @@ pub(super) async fn full_sync(
             return Err(e);
         }
     };
+    if g.replica.generation.load(Ordering::Acquire) != conn.generation {
+        // REPLICAOF changed while we loaded: the data stays, but it is neither our old
+        // history nor (no longer following) the master's: start a new one.
+        *g.repl.ids.lock().unwrap_or_else(|e| e.into_inner()) =
+            crate::replication::state::Ids::fresh();
+        g.repl_log.forget_db();
+        g.repl.drop_all_replicas();
+        g.persist.loading.store(false, Ordering::Release);
+        return Err(LinkEnd::Superseded);
+    }
     // The master's history is ours now: same replid, same offsets.
     g.repl_log.reset(offset);
     {
