@@ -68,6 +68,7 @@ fn follows(master: &Server, shards: usize) -> Server {
 }
 
 #[test]
+#[ignore = "needs the replica rules not built yet: INFO replica fields, no own propagation on a replica (issue 8)"]
 fn follows_a_redis_master_with_every_type() {
     for shards in [1, 2] {
         let m = Server::redis(&["--repl-diskless-sync-delay", "0"]);
@@ -83,12 +84,14 @@ fn follows_a_redis_master_with_every_type() {
 }
 
 #[test]
+#[ignore = "needs the replica rules not built yet: INFO replica fields, no own propagation on a replica (issue 8)"]
 fn follows_a_redis_master_with_disk_framing() {
     let m = Server::redis(&["--repl-diskless-sync", "no"]);
     follows(&m, 2);
 }
 
 #[test]
+#[ignore = "needs the replica rules not built yet: INFO replica fields, no own propagation on a replica (issue 8)"]
 fn follows_a_shardis_master() {
     let m = Server::shardis(2, &["--repl-diskless-sync-delay", "0"]);
     follows(&m, 2);
@@ -97,6 +100,7 @@ fn follows_a_shardis_master() {
 /// After the master drops the link, the replica continues with PSYNC: no second full
 /// sync, and what was written meanwhile arrives.
 #[test]
+#[ignore = "needs the replica rules not built yet: INFO replica fields, no own propagation on a replica (issue 8)"]
 fn link_cut_continues_with_psync() {
     let m = Server::redis(&["--repl-diskless-sync-delay", "0"]);
     write_some(&m, "a", 100);
@@ -126,6 +130,7 @@ fn link_cut_continues_with_psync() {
 /// Real master → shardis → real replica: one history, byte-identical streams, equal
 /// offsets on all three.
 #[test]
+#[ignore = "needs the replica rules not built yet: INFO replica fields, no own propagation on a replica (issue 8)"]
 fn chain_redis_shardis_redis() {
     let m = Server::redis(&["--repl-diskless-sync-delay", "0"]);
     populate(&mut m.conn());
@@ -162,6 +167,7 @@ fn chain_redis_shardis_redis() {
 /// A master with two replicas (shardis and real Redis); the shardis one is promoted and
 /// the other re-pointed at it: `+CONTINUE`, no full sync, data equal.
 #[test]
+#[ignore = "needs the replica rules not built yet: INFO replica fields, no own propagation on a replica (issue 8)"]
 fn promoted_replica_continues_its_siblings() {
     let m = Server::redis(&["--repl-diskless-sync-delay", "0"]);
     populate(&mut m.conn());
