@@ -46,6 +46,30 @@ pub struct ClientInfo {
     pub watch_dirty: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
+impl ClientInfo {
+    /// A new connection's info: `flags` is CLIENT LIST's (`N` normal, `M` our master).
+    pub fn new(id: u64, peer: SocketAddr, local: SocketAddr, shard: usize, flags: &str) -> Self {
+        let now = super::shard::unix_ms();
+        ClientInfo {
+            id,
+            addr: peer.to_string(),
+            laddr: local.to_string(),
+            name: None,
+            db: 0,
+            created_ms: now,
+            last_interaction_ms: now,
+            last_cmd: "NULL".into(),
+            resp: 2,
+            no_evict: false,
+            shard,
+            query_buf_bytes: 0,
+            flags: flags.into(),
+            multi: -1,
+            watch_dirty: None,
+        }
+    }
+}
+
 /// The registry's handle on one connection: its info and a way to kill it.
 pub struct ClientHandle {
     pub info: RefCell<ClientInfo>,

@@ -160,24 +160,9 @@ pub async fn serve(shard: Rc<ShardCtx>, mut stream: TcpStream) {
         .local_addr()
         .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
     let id = global.next_client_id.fetch_add(1, Ordering::Relaxed);
-    let now = unix_ms();
-    let handle = Rc::new(ClientHandle::new(ClientInfo {
-        id,
-        addr: peer.to_string(),
-        laddr: local.to_string(),
-        name: None,
-        db: 0,
-        created_ms: now,
-        last_interaction_ms: now,
-        last_cmd: "NULL".into(),
-        resp: 2,
-        no_evict: false,
-        shard: shard.id,
-        query_buf_bytes: 0,
-        flags: "N".into(),
-        multi: -1,
-        watch_dirty: None,
-    }));
+    let handle = Rc::new(ClientHandle::new(ClientInfo::new(
+        id, peer, local, shard.id, "N",
+    )));
     shard
         .clients
         .borrow_mut()

@@ -24,7 +24,7 @@ use super::link::{LinkEnd, LinkResult, MasterConn};
 use crate::protocol::{parse_request, Request};
 use crate::server::client::{Client, ClientHandle, ClientInfo, ReplyMode};
 use crate::server::log;
-use crate::server::shard::{unix_ms, ShardCtx};
+use crate::server::shard::ShardCtx;
 use crate::server::Global;
 
 /// Redis's replicas ACK from their once-a-second cron.
@@ -68,24 +68,9 @@ fn master_client(shard: &Rc<ShardCtx>, conn: &MasterConn) -> Client {
     let unspecified = std::net::SocketAddr::from(([0, 0, 0, 0], 0));
     let peer = conn.stream.peer_addr().unwrap_or(unspecified);
     let local = conn.stream.local_addr().unwrap_or(unspecified);
-    let now = unix_ms();
-    let handle = Rc::new(ClientHandle::new(ClientInfo {
-        id,
-        addr: peer.to_string(),
-        laddr: local.to_string(),
-        name: None,
-        db: 0,
-        created_ms: now,
-        last_interaction_ms: now,
-        last_cmd: "NULL".into(),
-        resp: 2,
-        no_evict: false,
-        shard: shard.id,
-        query_buf_bytes: 0,
-        flags: "M".into(),
-        multi: -1,
-        watch_dirty: None,
-    }));
+    let handle = Rc::new(ClientHandle::new(ClientInfo::new(
+        id, peer, local, shard.id, "M",
+    )));
     shard
         .clients
         .borrow_mut()
