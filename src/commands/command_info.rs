@@ -240,6 +240,28 @@ pub fn parsed(name: &str) -> Option<&'static Parsed> {
     PARSED.get(name)
 }
 
+/// The flags of `parent|sub` (Redis's `processCommand` checks the subcommand's own:
+/// CONFIG SET is `loading stale` while CONFIG has none), `None` when `parent` has no
+/// such subcommand. `sub` in any case.
+pub fn subcommand_flags(parent: &str, sub: &[u8]) -> Option<u32> {
+    static FLAGS: LazyLock<HashMap<&'static str, u32>> = LazyLock::new(|| {
+        PARSED
+            .iter()
+            .filter(|(name, _)| name.contains('|'))
+            .map(|(name, p)| {
+                let bits = p.info[2]
+                    .items()
+                    .iter()
+                    .filter_map(|f| flag::NAMES.iter().find(|(_, n)| *n == f.text()))
+                    .fold(0, |acc, (bit, _)| acc | bit);
+                (*name, bits)
+            })
+            .collect()
+    });
+    let sub = std::str::from_utf8(sub).ok()?.to_ascii_lowercase();
+    FLAGS.get(format!("{parent}|{sub}").as_str()).copied()
+}
+
 /// Checks the subcommand of a container command (`a[1]`) as Redis's dispatcher does:
 /// unknown subcommand, then its arity. Returns its lower-case name, or writes the error.
 pub fn subcommand(out: &mut Reply, parent: &str, a: &[Bytes]) -> Option<String> {

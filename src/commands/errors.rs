@@ -60,3 +60,6 @@ pub const MUST_BE_POSITIVE: &str = "ERR value is out of range, must be positive"
 pub const LOADING: &str = "LOADING Redis is loading the dataset in memory";
 /// `min-replicas-to-write` not met (Redis's `shared.noreplicaserr`).
 pub const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
+pub const READONLY: &str = "READONLY You can't write against a read only replica.";
+pub const MASTERDOWN: &str =
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";

@@ -179,7 +179,11 @@ fn replication(
     let replicas = repl.replicas();
     let ids = repl.ids();
     let log = &g.repl_log;
-    let _ = write!(out, "# Replication\r\nrole:master\r\n");
+    if g.replica.is_replica() {
+        replica_fields(out, g, cfg, now_ms);
+    } else {
+        let _ = write!(out, "# Replication\r\nrole:master\r\n");
+    }
     let _ = write!(out, "connected_slaves:{}\r\n", replicas.len());
     if cfg.min_replicas_to_write != 0 && cfg.min_replicas_max_lag != 0 {
         let good = repl.good_replicas.load(Ordering::Relaxed);
@@ -219,6 +223,83 @@ fn replication(
         log.capacity(),
         log.first_offset(),
         log.held(),
+    );
+}
+
+/// INFO replication's head on a replica, field for field as Redis 7.0's
+/// `genRedisInfoString`: the offsets are the streaming master's, else the cached one's,
+/// else 1; the transfer fields only while an RDB arrives (an EOF-framed one has size -1,
+/// and Redis's arithmetic on it is kept).
+fn replica_fields(
+    out: &mut String,
+    g: &crate::server::Global,
+    cfg: &crate::config::Config,
+    now_ms: u64,
+) {
+    use crate::replication::replica::LinkState;
+    let r = &g.replica;
+    let link = r.info();
+    let up = r.link_up.load(Ordering::Acquire);
+    let (host, port) = link
+        .master
+        .as_ref()
+        .map(|m| (m.host.as_str(), m.port))
+        .unwrap_or_default();
+    let (applied, read) = match (up, &link.cached) {
+        (true, _) => (
+            r.applied_offset.load(Ordering::Acquire),
+            r.read_offset.load(Ordering::Acquire),
+        ),
+        (false, Some((_, offset))) => (*offset, *offset),
+        (false, None) => (1, 1),
+    };
+    let secs_since = |unix_ms: u64| (now_ms / 1000) as i64 - (unix_ms / 1000) as i64;
+    let last_io = if up {
+        secs_since(link.last_io_unix_ms)
+    } else {
+        -1
+    };
+    let in_sync = link.state == LinkState::Sync;
+    let _ = write!(
+        out,
+        "# Replication\r\nrole:slave\r\n\
+         master_host:{host}\r\n\
+         master_port:{port}\r\n\
+         master_link_status:{}\r\n\
+         master_last_io_seconds_ago:{last_io}\r\n\
+         master_sync_in_progress:{}\r\n\
+         slave_read_repl_offset:{read}\r\n\
+         slave_repl_offset:{applied}\r\n",
+        if up { "up" } else { "down" },
+        in_sync as u8,
+    );
+    if let (true, Some(t)) = (in_sync, link.transfer) {
+        let read = t.read_bytes as i64;
+        let perc = if t.total_bytes != 0 {
+            read as f64 / t.total_bytes as f64 * 100.0
+        } else {
+            0.0
+        };
+        let _ = write!(
+            out,
+            "master_sync_total_bytes:{}\r\n\
+             master_sync_read_bytes:{read}\r\n\
+             master_sync_left_bytes:{}\r\n\
+             master_sync_perc:{perc:.2}\r\n\
+             master_sync_last_io_seconds_ago:{}\r\n",
+            t.total_bytes,
+            t.total_bytes - read,
+            secs_since(t.last_io_unix_ms),
+        );
+    }
+    if !up {
+        let down = link.down_since_unix_ms.map_or(-1, secs_since);
+        let _ = write!(out, "master_link_down_since_seconds:{down}\r\n");
+    }
+    let _ = write!(
+        out,
+        "slave_priority:{}\r\nslave_read_only:{}\r\nreplica_announced:1\r\n",
+        cfg.repl.replica_priority, cfg.repl.replica_read_only as u8,
     );
 }
 

@@ -72,12 +72,22 @@ fn sync(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
         let psync = args::eq(&a[0], "psync");
         let global = c.shard.global.clone();
         if psync && a.len() > 3 && args::eq(&a[3], "failover") {
-            // We are a master already: only the id check can fail.
+            // A replica asked to take over by a sibling sharing its history becomes a
+            // master (Redis's `replicationUnsetMaster`), then serves the sync.
             if a[1][..] != *global.repl.ids().replid.as_bytes() {
                 return c
                     .reply()
                     .error("ERR PSYNC FAILOVER replid must match my replid.");
             }
+            if crate::replication::replica::promote(&global) {
+                log::notice("MASTER MODE enabled (failover request from a replica)");
+            }
+        }
+        if global.replica.is_replica() && !global.replica.link_up.load(Ordering::Acquire) {
+            // Our log ends where our master's stream stopped reaching us.
+            return c
+                .reply()
+                .error("NOMASTERLINK Can't SYNC while not connected with my master");
         }
         if !c.out.is_empty() {
             return c.reply().error(PENDING_OUTPUT);

@@ -43,13 +43,36 @@ type Fut<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
 /// How often a blocked WAIT looks at the replicas' ACK offsets.
 const POLL: Duration = Duration::from_millis(5);
 
+const WAIT_ON_REPLICA: &str = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.";
+
 const UNBLOCKED: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
 
 /// ROLE on a master: `["master", master_repl_offset, [[ip, port, ack_offset]...]]`, the
 /// replicas' fields as bulk strings, only replicas that are online.
+/// On a replica: `["slave", master_host, master_port, link state, offset]`, the offset
+/// -1 while no master link streams (Redis's `server.master->reploff`).
 fn role(c: &mut Client, _a: Vec<Bytes>) -> Fut<'_> {
     Box::pin(async move {
         let g = c.shard.global.clone();
+        if g.replica.is_replica() {
+            let link = g.replica.info();
+            let (host, port) = link.master.map(|m| (m.host, m.port)).unwrap_or_default();
+            let offset = if g.replica.link_up.load(std::sync::atomic::Ordering::Acquire) {
+                g.replica
+                    .applied_offset
+                    .load(std::sync::atomic::Ordering::Acquire) as i64
+            } else {
+                -1
+            };
+            let mut r = c.reply();
+            r.array(5);
+            r.bulk(b"slave");
+            r.bulk(host.as_bytes());
+            r.int(port as i64);
+            r.bulk(link.state.name().as_bytes());
+            r.int(offset);
+            return;
+        }
         let offset = g.repl_log.offset();
         let online: Vec<_> = g
             .repl
@@ -77,6 +100,10 @@ fn role(c: &mut Client, _a: Vec<Bytes>) -> Fut<'_> {
 /// forever). Inside EXEC it never blocks (Redis's `CLIENT_MULTI` check).
 fn wait(c: &mut Client, a: Vec<Bytes>) -> Fut<'_> {
     Box::pin(async move {
+        if c.shard.global.replica.is_replica() {
+            // A replica's own writes are not propagated: nothing to wait for.
+            return c.reply().error(WAIT_ON_REPLICA);
+        }
         let Some(wanted) = args::int(&a[1]) else {
             return c.reply().error(errors::NOT_INTEGER);
         };

@@ -105,13 +105,14 @@ fn gather<'a>(
             }
         }
     }
-    let table = ks.dbs[db].table();
+    let d = &ks.dbs[db];
     Ok(keys
         .iter()
         .map(|k| {
-            match table
+            match d
+                .table()
                 .get(k)
-                .filter(|e| !e.is_expired(now))
+                .filter(|e| !d.is_gone(e, now))
                 .map(|e| e.value())
             {
                 Some(ValueRef::Obj(Object::ZSet(z))) => Input::Z(Cow::Borrowed(z)),

@@ -188,6 +188,12 @@ async fn cron(core: Rc<Core>) {
         // Good replicas for `min-replicas-to-write`, with the configured max lag.
         g.repl.refresh_good(now);
         let producer = g.nshards;
+        if g.replica.is_replica() {
+            // Our sub-replicas get our master's PINGs and GETACKs, in its stream; a
+            // GETACK asked of us (WAIT) is refused on a replica anyway.
+            g.repl.getack_wanted.store(false, Ordering::Release);
+            continue;
+        }
         if !links.is_empty() && last_ping.elapsed() >= ping_period {
             last_ping = Instant::now();
             let mut rec = Vec::new();

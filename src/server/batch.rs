@@ -72,14 +72,28 @@ impl Client {
         if spec.flags & flag::NO_AUTH == 0 && self.auth_required() {
             return Err(errors::NOAUTH.into());
         }
+        // A container's checks use its subcommand's flags (CONFIG SET: loading, stale).
+        let flags = match (spec.flags, args.get(1)) {
+            (0, Some(sub)) => {
+                crate::commands::command_info::subcommand_flags(spec.name, sub).unwrap_or(0)
+            }
+            _ => spec.flags,
+        };
+        let g = &self.shard.global;
+        let write = || {
+            flags & flag::WRITE != 0
+                || (spec.name == "exec" && self.multi.queue_any(|s| s.flags & flag::WRITE != 0))
+        };
         // `min-replicas-to-write` (Redis checks it here, before LOADING and before MULTI
-        // queues the command): one atomic load while the option is off.
-        if self.shard.global.repl.writes_refused()
-            && (spec.flags & flag::WRITE != 0 || (spec.name == "exec" && self.multi.queue_writes()))
-        {
+        // queues the command; a replica never refuses for it): one atomic load while the
+        // option is off.
+        if g.repl.writes_refused() && !g.replica.is_replica() && write() {
             return Err(errors::NOREPLICAS.into());
         }
-        if spec.flags & flag::LOADING == 0
+        if g.replica.is_replica() && !self.is_master {
+            self.replica_rules(spec, flags, write())?;
+        }
+        if flags & flag::LOADING == 0
             && self
                 .shard
                 .global
@@ -90,6 +104,33 @@ impl Client {
             return Err(errors::LOADING.into());
         }
         Ok(spec)
+    }
+
+    /// A replica's refusals, in Redis's order (`processCommand`): writes with
+    /// `replica-read-only`, then, while the link is down and `replica-serve-stale-data`
+    /// is no, every command not flagged `stale` (an EXEC holding one).
+    fn replica_rules(&self, spec: &CommandSpec, flags: u32, write: bool) -> Result<(), String> {
+        let (read_only, serve_stale) = {
+            let c = self.shard.config();
+            (c.repl.replica_read_only, c.repl.replica_serve_stale_data)
+        };
+        if write && read_only {
+            return Err(errors::READONLY.into());
+        }
+        let deny_stale = flags & flag::STALE == 0
+            || (spec.name == "exec" && self.multi.queue_any(|s| s.flags & flag::STALE == 0));
+        if !serve_stale
+            && deny_stale
+            && !self
+                .shard
+                .global
+                .replica
+                .link_up
+                .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return Err(errors::MASTERDOWN.into());
+        }
+        Ok(())
     }
 
     /// Whether this client must still authenticate: it has not, and the default user has a

@@ -155,6 +155,8 @@ async fn active_expiry(shard: Rc<ShardCtx>) {
         let budget = period / 4;
         let started = Instant::now();
         let mut ks = shard.keyspace.borrow_mut();
+        // A replica's databases hide expired keys and this walk leaves them alone.
+        ks.set_expiry(shard.expiry_mode(false));
         let now = unix_ms();
         for (i, db) in ks.dbs.iter_mut().enumerate() {
             // Keys a transaction holds (or waits for) must not vanish under it.
@@ -374,6 +376,9 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
         .clone();
     if let Some(master) = replicaof {
         crate::replication::replica::follow(&global, master);
+        // Not a demoted master: nothing of ours to PSYNC with (Redis sets `masterhost`
+        // from the config without caching itself); our RDB may give a cached master.
+        global.replica.update(|i| i.cached = None);
     }
     // Before the shards start: commands get -LOADING until the file is in.
     persist::begin_startup_load(&global.persist, &dump_path);

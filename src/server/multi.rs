@@ -89,12 +89,12 @@ impl MultiState {
         self.in_multi || !self.watched.is_empty()
     }
 
-    /// Whether a queued command is a write (EXEC is then a write for `min-replicas-*`, as
-    /// Redis's `mstate.cmd_flags & CMD_WRITE`).
-    pub fn queue_writes(&self) -> bool {
-        self.queued.iter().any(|args| {
-            crate::commands::lookup(&args[0]).is_some_and(|spec| spec.flags & flag::WRITE != 0)
-        })
+    /// Whether a queued command's spec satisfies `pred` (EXEC is a write for
+    /// `min-replicas-*` and READONLY when one is: Redis's `mstate.cmd_flags`).
+    pub fn queue_any(&self, pred: impl Fn(&CommandSpec) -> bool) -> bool {
+        self.queued
+            .iter()
+            .any(|args| crate::commands::lookup(&args[0]).is_some_and(&pred))
     }
 
     /// Takes the queued commands (EXEC).

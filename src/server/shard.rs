@@ -30,10 +30,10 @@ use super::oneshot;
 use super::txn::{LockSet, TxId};
 use super::Global;
 use crate::commands::propagate::{Ops, Prop};
-use crate::commands::{CommandSpec, ExecCtx, ShardFn};
+use crate::commands::{flag, CommandSpec, ExecCtx, ShardFn};
 use crate::config::Config;
 use crate::protocol::Reply;
-use crate::storage::Keyspace;
+use crate::storage::{Expiry, Keyspace};
 
 /// A closure run on another shard, returning a typed result.
 pub type ShardOp = Box<dyn FnOnce(&ShardCtx) -> Box<dyn Any + Send> + Send>;
@@ -328,6 +328,8 @@ impl ShardCtx {
             self.limits_version.set(version);
         }
         let start = out.len();
+        let mode = self.expiry_mode(spec.flags & flag::WRITE != 0);
+        ks.set_expiry(mode);
         let mut prop = self.prop.borrow_mut();
         prop.reset();
         let before = ks.dbs[db].changes;
@@ -339,6 +341,10 @@ impl ShardCtx {
             prop: &mut prop,
         };
         run(&mut ctx, args);
+        if mode == Expiry::Keep {
+            // Between commands (coordinators, the expiry cycle) a replica hides.
+            ks.set_expiry(Expiry::Hide);
+        }
         let own = prop.finish(spec, &out[start..], ks.dbs[db].changes != before);
         if own {
             // Changes since the last save (INFO, save points): one per changing write.
@@ -348,6 +354,18 @@ impl ShardCtx {
         let expired = std::mem::take(&mut ks.dbs[db].expired_log);
         if own || !expired.is_empty() || !prop.also.is_empty() {
             self.propagate(db, &expired, &prop, own.then_some(args));
+        }
+    }
+
+    /// How this shard's databases treat expired keys for the next command: deleted on a
+    /// master; on a replica, live for a write (its master's, or a writable replica's
+    /// own) and hidden otherwise (see [`Expiry`]).
+    #[inline]
+    pub(crate) fn expiry_mode(&self, write: bool) -> Expiry {
+        match (self.global.replica.is_replica(), write) {
+            (false, _) => Expiry::Delete,
+            (true, true) => Expiry::Keep,
+            (true, false) => Expiry::Hide,
         }
     }
 
@@ -384,6 +402,12 @@ impl ShardCtx {
     /// Appends `ops` as one record (wrapped in `MULTI ... EXEC` when more than one);
     /// returns the end offset of the log after it (`None`: nothing to append).
     pub(crate) fn append_ops(&self, ops: &Ops) -> Option<u64> {
+        if self.global.replica.is_replica() {
+            // A replica's log holds only its master's stream, which the applier appends
+            // verbatim (`replication::replica::apply`): its own writes go nowhere, as in
+            // Redis's `replicationFeedSlaves` on a non-top-level master.
+            return None;
+        }
         let end = ops.append_to(&self.global.repl_log, self.id)?;
         self.last_repl_offset.set(end);
         Some(end)

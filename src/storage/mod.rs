@@ -2,7 +2,8 @@
 //!
 //! Only the shard's own executor thread touches its `Keyspace`; nothing here is shared
 //! or locked. Expiry is lazy (a read of an expired key deletes it) plus an active walk
-//! ([`Db::active_expire_step`]) the shard runs on a timer. Every deletion by expiry is
+//! ([`Db::active_expire_step`]) the shard runs on a timer; on a replica neither deletes
+//! ([`Expiry`]). Every deletion by expiry is
 //! recorded in [`Db::expired_log`] and drained by the shard after each command: the
 //! replication log records each as a `DEL` before the command's own record
 //! (`commands::propagate`). [`Db::changes`] tells whether a command changed anything.
@@ -26,9 +27,26 @@ pub use value::{EncodingLimits, Object};
 
 use ahash::RandomState;
 
+/// How the databases treat a key whose time has passed (Redis's `expireIfNeeded`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Expiry {
+    /// A master: an expired key found is deleted (and the deletion logged as `DEL`).
+    #[default]
+    Delete,
+    /// A replica serving a read: an expired key is hidden but stays, until its
+    /// master's `DEL` removes it (a replica never expires keys by itself).
+    Hide,
+    /// A replica running a write: expired keys are live. The master alone decides when
+    /// a key is gone, so its commands must find what it found (a clock a little ahead
+    /// of the master's must not turn its `INCR` into a new key).
+    Keep,
+}
+
 /// All databases of one shard, and the counters INFO reports for them.
 pub struct Keyspace {
     pub dbs: Vec<Db>,
+    /// The mode every database of `dbs` is in.
+    expiry: Expiry,
     seeds: [u64; 4],
     /// Lookups that found / did not find their key (INFO `keyspace_hits` / `_misses`).
     pub hits: u64,
@@ -54,7 +72,23 @@ impl Keyspace {
             misses: 0,
             rng: rng::Rng::new(seed),
             limits: EncodingLimits::default(),
+            expiry: Expiry::Delete,
         }
+    }
+
+    /// Puts every database in `mode`; one comparison when it already is.
+    #[inline]
+    pub fn set_expiry(&mut self, mode: Expiry) {
+        if self.expiry != mode {
+            self.expiry = mode;
+            for db in &mut self.dbs {
+                db.expiry = mode;
+            }
+        }
+    }
+
+    pub fn expiry(&self) -> Expiry {
+        self.expiry
     }
 
     /// The hasher every table of this shard uses.
@@ -88,8 +122,9 @@ pub struct Db {
     /// changed nothing, and is not propagated (Redis's `server.dirty`; see
     /// `commands::propagate`).
     pub changes: u64,
-    /// When false (a replica), expired keys are hidden from reads but not deleted.
-    pub delete_expired: bool,
+    /// What an expired key found is: deleted, hidden or live (set through
+    /// [`Keyspace::set_expiry`]).
+    pub expiry: Expiry,
     /// Keys that blocked clients wait for in this db (maintained by the shard's waiter
     /// registry, `server::blocking`), and those of them that became a list or sorted set
     /// since the shard last looked: Redis's `signalKeyAsReady` on `dbAdd`.
@@ -110,7 +145,7 @@ impl Db {
             expired_log: Vec::new(),
             expired_total: 0,
             changes: 0,
-            delete_expired: true,
+            expiry: Expiry::Delete,
             watched: Default::default(),
             ready: Vec::new(),
             watch: Default::default(),
@@ -128,6 +163,13 @@ impl Db {
 
     pub fn volatile_len(&self) -> usize {
         self.table.volatile_len()
+    }
+
+    /// Whether `e` counts as gone: its time has passed, and this is not a replica's
+    /// write (which sees every key its master still has).
+    #[inline]
+    pub fn is_gone(&self, e: &Entry, now_ms: u64) -> bool {
+        self.expiry != Expiry::Keep && e.is_expired(now_ms)
     }
 
     fn drop_expired(&mut self, key: &[u8]) {
@@ -149,8 +191,8 @@ impl Db {
         // the table, and the live branch returns it under the `&mut self` borrow this call
         // holds. (A plain reference here is the borrow checker's known conditional-return
         // limitation; the pointer saves the second hash lookup on every read hit.)
-        if unsafe { &*found }.is_expired(now_ms) {
-            if self.delete_expired {
+        if self.is_gone(unsafe { &*found }, now_ms) {
+            if self.expiry == Expiry::Delete {
                 self.drop_expired(key);
             }
             return None;
@@ -160,9 +202,9 @@ impl Db {
 
     /// Like [`Db::get`], mutable.
     pub fn get_mut(&mut self, key: &[u8], now_ms: u64) -> Option<EntryMut<'_>> {
-        let expired = self.table.get(key)?.is_expired(now_ms);
+        let expired = self.is_gone(self.table.get(key)?, now_ms);
         if expired {
-            if self.delete_expired {
+            if self.expiry == Expiry::Delete {
                 self.drop_expired(key);
             }
             return None;
@@ -201,9 +243,11 @@ impl Db {
     /// previous live entry.
     pub fn insert_at(&mut self, entry: Entry, now_ms: u64) -> Option<Entry> {
         let old = self.insert(entry)?;
-        if self.delete_expired && old.is_expired(now_ms) {
-            self.expired_log.push(old.key().into());
-            self.expired_total += 1;
+        if self.is_gone(&old, now_ms) {
+            if self.expiry == Expiry::Delete {
+                self.expired_log.push(old.key().into());
+                self.expired_total += 1;
+            }
             return None;
         }
         Some(old)
@@ -316,7 +360,7 @@ impl Db {
             // Deleted, by this command or (when expired) as an expiry: the same touch.
             self.watch.touch_deleted(key);
         }
-        if e.is_expired(now_ms) && self.delete_expired {
+        if self.expiry != Expiry::Keep && e.is_expired(now_ms) {
             self.expired_log.push(e.key().into());
             self.expired_total += 1;
             return None;
@@ -358,7 +402,7 @@ impl Db {
         sample: usize,
         spare: impl Fn(&[u8]) -> bool,
     ) -> (usize, usize) {
-        if self.table.volatile_len() == 0 || !self.delete_expired {
+        if self.table.volatile_len() == 0 || self.expiry != Expiry::Delete {
             return (0, 0);
         }
         let log = &mut self.expired_log;
@@ -435,11 +479,21 @@ mod tests {
     #[test]
     fn replica_hides_but_keeps_expired_keys() {
         let mut d = db();
-        d.delete_expired = false;
+        d.expiry = Expiry::Hide;
         d.insert(Entry::new(b"a", NewValue::Str(b"1"), Some(100)));
         assert!(d.get(b"a", 200).is_none());
+        assert!(d.get_mut(b"a", 200).is_none());
         assert_eq!(d.len(), 1);
         assert_eq!(d.active_expire_step(200, 100, |_| false), (0, 0));
+        assert!(d.expired_log.is_empty());
+        // The master's writes find the key it still has.
+        d.expiry = Expiry::Keep;
+        assert!(d.get(b"a", 200).is_some());
+        assert!(d.get_mut(b"a", 200).is_some());
+        let old = d.insert_at(Entry::new(b"a", NewValue::Str(b"2"), Some(100)), 200);
+        assert!(old.is_some(), "replaced a live key");
+        assert!(d.remove(b"a", 200).is_some());
+        assert!(d.expired_log.is_empty());
     }
 
     #[test]

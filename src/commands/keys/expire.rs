@@ -73,7 +73,7 @@ fn expire_generic(ctx: &mut ExecCtx, a: &[Bytes], unit_ms: i64, relative: bool, 
             .error(&format!("ERR invalid expire time in '{name}' command"));
     };
     let db = ctx.db();
-    let delete_expired = db.delete_expired;
+    let delete_expired = db.expiry == crate::storage::Expiry::Delete;
     let Some(mut e) = db.get_mut(&a[1], now) else {
         return ctx.out.int(0);
     };

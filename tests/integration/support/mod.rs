@@ -240,8 +240,13 @@ pub struct Diff {
 
 impl Diff {
     pub fn new(shards: usize) -> Diff {
-        let shardis = Server::shardis(shards, &[]);
-        let redis = Server::redis(&[]);
+        Diff::with_args(shards, &[])
+    }
+
+    /// Both servers started with the same extra `--option value` arguments.
+    pub fn with_args(shards: usize, extra: &[&str]) -> Diff {
+        let shardis = Server::shardis(shards, extra);
+        let redis = Server::redis(extra);
         let ours = shardis.conn();
         let theirs = redis.conn();
         Diff {
