@@ -340,6 +340,15 @@ async fn stream(core: &Core, link: &Link, w: &mut TcpStream, from: u64) -> Resul
                 return Err("its position left the replication backlog".into());
             }
             Ok(0) => glommio::timer::sleep(Duration::from_millis(1)).await,
+            Ok(_) if link.rep.kill.load(Ordering::Acquire) => {
+                // Killed (CLIENT KILL, or our history changed: a replica's +CONTINUE with
+                // a new id drops its sub-replicas before it appends a byte of the new
+                // history): not one more byte, which the replica would count under the
+                // old id. Checked after the read, which saw every byte appended after the
+                // flag was set.
+                link.close("killed");
+                return Ok(());
+            }
             Ok(n) => {
                 write(core, w, &buf).await?;
                 next += n as u64;

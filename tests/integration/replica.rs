@@ -202,3 +202,56 @@ fn promoted_replica_continues_its_siblings() {
     write_some(&s, "after", 50);
     assert_in_sync(&s, &r);
 }
+
+/// The other direction of a promotion: a real Redis sibling is promoted and shardis is
+/// re-pointed at it. `+CONTINUE <newid>`: shardis takes the new id without a full sync,
+/// and drops its own replica, which reconnects and continues with the new id too.
+#[test]
+fn continue_with_a_new_id_rotates_ours_and_drops_our_replicas() {
+    let m = Server::redis(&["--repl-diskless-sync-delay", "0"]);
+    populate(&mut m.conn());
+    let s = shardis_replica_of(&m, 2);
+    let r = replica_of(&m, &[]);
+    wait_for("links up", WAIT, || link_up(&s) && link_up(&r));
+    let sub = replica_of(&s, &[]);
+    wait_for("sub link up", WAIT, || link_up(&sub));
+    write_some(&m, "before", 50);
+    assert_in_sync(&m, &s);
+    assert_in_sync(&s, &sub);
+    assert_in_sync(&m, &r);
+    drop(m);
+    assert_eq!(
+        r.conn().cmd(&["REPLICAOF", "NO", "ONE"]),
+        Value::Simple("OK".into())
+    );
+    let new_id = info_field(&r, "replication", "master_replid").unwrap();
+    let ok = s
+        .conn()
+        .cmd(&["REPLICAOF", "127.0.0.1", &r.port.to_string()]);
+    assert_eq!(ok, Value::Simple("OK".into()));
+    wait_for("shardis continues", WAIT, || resyncs(&s).1 == 1);
+    assert_eq!(
+        resyncs(&s).0,
+        1,
+        "no second full sync: {}\n{}",
+        s.log(),
+        r.log()
+    );
+    let replid = |x: &Server| info_field(x, "replication", "master_replid").unwrap();
+    assert_eq!(replid(&s), new_id);
+    write_some(&r, "after", 50);
+    assert_in_sync(&r, &s);
+    wait_for("sub continues with the new id", WAIT, || {
+        link_up(&sub) && replid(&sub) == new_id
+    });
+    assert_in_sync(&s, &sub);
+    // (A Redis replica logs these lines as ours do.)
+    assert_eq!(
+        resyncs(&sub),
+        (1, 1),
+        "the sub-replica continued: {}\n{}",
+        s.log(),
+        sub.log()
+    );
+    assert_eq!(digest(&r), digest(&sub));
+}

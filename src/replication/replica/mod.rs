@@ -227,7 +227,9 @@ pub fn follow(g: &crate::server::Global, master: MasterAddr) -> bool {
         i.state = LinkState::Connect;
         i.transfer = None;
     });
-    r.link_up.store(false, Ordering::Release);
+    // `link_up` stays as it is: the old link's task sees the new generation, stops after
+    // its last applied batch, and only then caches that master with the exact offset
+    // (`link::link_down`), so we can PSYNC with our new master from there.
     r.is_replica.store(true, Ordering::Release);
     r.generation.fetch_add(1, Ordering::AcqRel);
     true
