@@ -323,6 +323,13 @@ fn rdb_benches(b: &Bench) {
         put_string(&mut out, black_box(&noise), true);
         black_box(out.len());
     });
+    let mut compressed = Vec::new();
+    assert!(shardis::rdb::lzf::compress(&value, &mut compressed, 1000));
+    let mut back = vec![0u8; 1024];
+    b.run("rdb string 1 KiB populate value, LZF decode", 1, |_| {
+        let n = shardis::rdb::lzf::decompress(black_box(&compressed), &mut back);
+        black_box((n, back[1000]));
+    });
 }
 
 fn main() {

@@ -161,7 +161,7 @@ impl<'a> Reader<'a> {
                 let data_at = self.pos;
                 let compressed = self.take(clen as usize)?;
                 let mut out = vec![0u8; len as usize];
-                match lzf_rust::decompress(compressed, &mut out) {
+                match super::lzf::decompress(compressed, &mut out) {
                     Ok(n) if n == out.len() => Ok(Cow::Owned(out)),
                     _ => Err(RdbError::corrupt(data_at, "invalid LZF compressed string")),
                 }

@@ -403,7 +403,7 @@ mod tests {
         assert_eq!(str_bytes(b"2147483647"), [0xC2, 0xFF, 0xFF, 0xFF, 0x7F]);
         assert_eq!(str_bytes(b"12345678901"), b"\x0b12345678901");
         assert_eq!(str_bytes(b"012"), b"\x03012");
-        // "a"*100 compresses (Redis: C3 09 40 64 + 9 bytes of LZF; lzf-rust finds a
+        // "a"*100 compresses (Redis: C3 09 40 64 + 9 bytes of LZF; our compressor finds a
         // slightly shorter encoding of the same bytes, which every LZF reader takes).
         let lzf = str_bytes(&[b'a'; 100]);
         assert_eq!(&lzf[..1], &[0xC3]);
