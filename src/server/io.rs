@@ -191,6 +191,15 @@ impl Poller {
         n as usize
     }
 
+    /// Wakes the connections whose sockets became ready, without waiting: for long
+    /// low-priority work (a snapshot walk) that must let clients in between its steps,
+    /// which glommio's reactor would only notice once every task queue is idle. Returns
+    /// whether any woke.
+    pub fn wake_ready(&self) -> bool {
+        let mut events = [libc::epoll_event { events: 0, u64: 0 }; 64];
+        self.drain(&mut events) > 0
+    }
+
     /// Waits (through glommio's reactor, so the shard can park) until the epoll fd is
     /// readable. glommio has no public "poll this fd" primitive, but a `TcpStream` built
     /// from an fd arms an io_uring poll for readability at construction and its first read
