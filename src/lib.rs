@@ -115,7 +115,12 @@
 //!   command's effect and its bytes, nor inside a master's MULTI.
 //! - RESP parsing knows nothing of shards; command bodies know nothing of sockets.
 //! - Every deletion by expiry passes through `Db::expired_log`, which the shard drains
-//!   into the replication log as `DEL`s.
+//!   into the replication log as `DEL`s. A replica expires nothing by itself
+//!   (`storage::Expiry`): reads hide expired keys, its master's writes see them, and only
+//!   the master's `DEL` removes them.
+//! - Long low-priority work on a shard (a snapshot walk) lets glommio's reactor run every
+//!   few tens of µs while the shard serves clients: glommio polls sockets, cross-shard
+//!   messages and timers only when every task queue is idle, never to preempt.
 //! - The records of one key reach the replication log in the order its writes were
 //!   applied: a shard appends its own commands' records before their replies; a
 //!   cross-shard record is appended before any of its locks is released. No shard ever
