@@ -29,6 +29,8 @@ use crate::server::shard::unix_ms;
 const STREAM_CHUNK: usize = 256 * 1024;
 /// A round waits while a member has this much RDB queued and unsent.
 const FEED_HIGH_WATER: usize = 8 << 20;
+/// How often a replica in full sync copies the new log bytes it will need.
+const KEEP_POLL: Duration = Duration::from_millis(1);
 
 /// What a round hands to each of its members, in order.
 enum Feed {
@@ -54,6 +56,14 @@ pub(crate) struct Link {
     closed: Cell<bool>,
     feed: RefCell<VecDeque<Feed>>,
     feed_bytes: Cell<usize>,
+    /// During a full sync: the log bytes after the cut, copied out of the ring as they
+    /// come ([`keep_log`]), so a sync that outlasts the ring's capacity still continues
+    /// exactly; the log position after them. Redis keeps them in the replica's output
+    /// buffer, under the same `client-output-buffer-limit replica` hard limit.
+    kept: RefCell<Vec<u8>>,
+    kept_next: Cell<u64>,
+    /// Streaming from the log has begun: the keeper stops.
+    streaming: Cell<bool>,
     /// Wakes the link's task (a feed arrived, an ACK arrived, it was closed).
     waker: RefCell<Option<std::task::Waker>>,
 }
@@ -138,6 +148,9 @@ pub(crate) fn register(core: &Rc<Core>, h: &Handoff) -> Rc<Link> {
         closed: Cell::new(false),
         feed: RefCell::new(VecDeque::new()),
         feed_bytes: Cell::new(0),
+        kept: RefCell::new(Vec::new()),
+        kept_next: Cell::new(0),
+        streaming: Cell::new(false),
         waker: RefCell::new(None),
     });
     core.links.borrow_mut().insert(h.client_id, link.clone());
@@ -210,8 +223,8 @@ async fn write(core: &Core, w: &mut TcpStream, bytes: &[u8]) -> Result<(), Strin
 
 /// Waits for its round's RDB and sends it; then streams from the cut's offset.
 async fn full_sync(
-    core: &Core,
-    link: &Link,
+    core: &Rc<Core>,
+    link: &Rc<Link>,
     w: &mut TcpStream,
     plain: bool,
     conf: &super::handoff::ReplConf,
@@ -237,6 +250,10 @@ async fn full_sync(
         match feed {
             Feed::FullResync { offset: o, replid } => {
                 offset = Some(o);
+                if !conf.rdb_only {
+                    link.kept_next.set(o + 1);
+                    glommio::spawn_local(keep_log(core.clone(), link.clone())).detach();
+                }
                 if !plain {
                     write(core, w, format!("+FULLRESYNC {replid} {o}\r\n").as_bytes()).await?;
                 }
@@ -295,7 +312,56 @@ async fn full_sync(
     }
     link.rep.ack_unix_ms.store(unix_ms(), Ordering::Release);
     set_state(link, ReplicaState::Online);
-    stream(core, link, w, offset + 1).await
+    // The keeper stops at its next wake (this executor runs one task at a time, so it is
+    // not inside a read now): what it kept goes first, the log continues after it.
+    link.streaming.set(true);
+    debug_assert!(link.kept_next.get() >= offset + 1);
+    let kept = std::mem::take(&mut *link.kept.borrow_mut());
+    if !kept.is_empty() {
+        write(core, w, &kept).await?;
+    }
+    stream(core, link, w, link.kept_next.get()).await
+}
+
+/// A full sync's keeper: copies the log after the cut into the link ([`Link::kept`])
+/// until streaming begins, the link closes, or it holds more than the replica output
+/// buffer's hard limit (Redis drops such a replica too).
+async fn keep_log(core: Rc<Core>, link: Rc<Link>) {
+    let log_ = &core.global.repl_log;
+    let hard = core
+        .global
+        .config
+        .lock()
+        .map(|c| c.repl.obuf[super::config::CLASS_REPLICA].hard)
+        .unwrap_or(0);
+    let mut buf = Vec::with_capacity(STREAM_CHUNK);
+    while !link.closed.get() && !link.streaming.get() {
+        buf.clear();
+        match log_.read(link.kept_next.get(), STREAM_CHUNK, &mut buf) {
+            Err(_) => {
+                log::warning(&format!(
+                    "Dropping replica {}: the log passed its sync's position {} before it was kept",
+                    link.name,
+                    link.kept_next.get()
+                ));
+                link.close("its position left the replication backlog");
+                return;
+            }
+            Ok(0) => glommio::timer::sleep(KEEP_POLL).await,
+            Ok(n) => {
+                let held = {
+                    let mut kept = link.kept.borrow_mut();
+                    kept.extend_from_slice(&buf);
+                    kept.len() as u64
+                };
+                link.kept_next.set(link.kept_next.get() + n as u64);
+                if hard > 0 && held + link.feed_bytes.get() as u64 >= hard {
+                    link.close_overflow(held, "hard");
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// `$<len>\r\n` and the file's bytes.
