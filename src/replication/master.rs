@@ -315,7 +315,7 @@ async fn full_sync(
     // The keeper stops at its next wake (this executor runs one task at a time, so it is
     // not inside a read now): what it kept goes first, the log continues after it.
     link.streaming.set(true);
-    debug_assert!(link.kept_next.get() >= offset + 1);
+    debug_assert!(link.kept_next.get() > offset);
     let kept = std::mem::take(&mut *link.kept.borrow_mut());
     if !kept.is_empty() {
         write(core, w, &kept).await?;
