@@ -202,6 +202,11 @@ fn claim() -> Result<Arc<Control>, SnapshotError> {
     Ok(control)
 }
 
+/// The longest a snapshot walk kept clients waiting, since the last snapshot began (µs).
+pub fn longest_hold_us() -> u64 {
+    walk::longest_hold_us()
+}
+
 /// Whether a snapshot is running in this process (INFO `rdb_bgsave_in_progress`).
 pub fn is_running() -> bool {
     CURRENT.lock().unwrap_or_else(|e| e.into_inner()).is_some()
@@ -294,10 +299,13 @@ pub async fn start(
     framer: Box<dyn Framer>,
 ) -> Result<Handle, SnapshotError> {
     let control = claim()?;
+    walk::reset_longest_hold();
     let mut starting = Starting(Some(control.clone()));
     let (tx, rx) = crossbeam_channel::bounded(QUEUE_FRAGMENTS);
     let databases = shard.config().databases;
     let held = txn::acquire(shard, txn::whole_keyspace(shard.nshards, databases)).await;
+    // Every key is locked from here to the release: the cut holds writes too.
+    let cut_started = std::time::Instant::now();
     let c = control.clone();
     let per_shard = shard
         .fanout(move |s| walk::install(s, encode, tx.clone(), c.clone()))
@@ -305,6 +313,7 @@ pub async fn start(
     let repl_offset = log_offset_at_cut(shard);
     let at = unix_ms();
     txn::release(shard, held).await;
+    walk::record_hold(cut_started.elapsed());
     let mut db_sizes = vec![(0, 0); databases];
     for sizes in &per_shard {
         for (acc, (keys, volatile)) in db_sizes.iter_mut().zip(sizes) {

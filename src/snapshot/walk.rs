@@ -10,6 +10,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -71,6 +72,23 @@ impl KeyspaceOwner for RefCell<Keyspace> {
     fn keyspace(&self) -> &RefCell<Keyspace> {
         self
     }
+}
+
+/// The longest interval, over every shard's walk since the last snapshot began, between
+/// two moments its clients could run (INFO `shardis_snapshot_longest_hold_usec`): what a
+/// write may wait for the walk.
+static LONGEST_HOLD_NS: AtomicU64 = AtomicU64::new(0);
+
+pub(crate) fn reset_longest_hold() {
+    LONGEST_HOLD_NS.store(0, Ordering::Relaxed);
+}
+
+pub(crate) fn record_hold(held: Duration) {
+    LONGEST_HOLD_NS.fetch_max(held.as_nanos() as u64, Ordering::Relaxed);
+}
+
+pub(crate) fn longest_hold_us() -> u64 {
+    LONGEST_HOLD_NS.load(Ordering::Relaxed) / 1000
 }
 
 thread_local! {
@@ -208,7 +226,10 @@ async fn walk<K: KeyspaceOwner>(
                 (done, out)
             };
             for m in out {
-                send(tx, m, control).await?;
+                if send(tx, m, control).await? {
+                    // It slept on a timer: the shard's clients ran meanwhile.
+                    pace.reactor_ran();
+                }
             }
             if done {
                 break;
@@ -253,8 +274,15 @@ impl Pace {
         }
     }
 
+    /// The reactor ran (and with it every client that was ready).
+    fn reactor_ran(&mut self) {
+        self.reactor_visited = Instant::now();
+        self.clients_checked = self.reactor_visited;
+    }
+
     async fn after_step<K: KeyspaceOwner>(&mut self, owner: &K) {
         let now = Instant::now();
+        record_hold(now.duration_since(self.clients_checked));
         let visit_every = if self.busy {
             REACTOR_VISIT
         } else {
@@ -262,8 +290,7 @@ impl Pace {
         };
         if now.duration_since(self.reactor_visited) >= visit_every {
             glommio::timer::sleep(Duration::from_micros(1)).await;
-            self.reactor_visited = Instant::now();
-            self.clients_checked = self.reactor_visited;
+            self.reactor_ran();
             if self.reactor_visited.duration_since(self.window_start) >= BUSY_WINDOW {
                 let commands = owner.commands_run();
                 self.busy = commands.wrapping_sub(self.window_commands) >= BUSY_COMMANDS;
@@ -282,15 +309,18 @@ impl Pace {
 }
 
 /// Ships a message, pausing while the queue is full (the walk's only wait).
-async fn send(tx: &Sender<Msg>, mut m: Msg, control: &Control) -> Result<(), String> {
+/// Returns whether it had to wait.
+async fn send(tx: &Sender<Msg>, mut m: Msg, control: &Control) -> Result<bool, String> {
+    let mut waited = false;
     loop {
         match tx.try_send(m) {
-            Ok(()) => return Ok(()),
+            Ok(()) => return Ok(waited),
             Err(TrySendError::Full(back)) => {
                 if control.aborted() && !matches!(back, Msg::Done { .. }) {
                     return Err("aborted".into());
                 }
                 m = back;
+                waited = true;
                 glommio::timer::sleep(Duration::from_millis(1)).await;
             }
             Err(TrySendError::Disconnected(_)) => {

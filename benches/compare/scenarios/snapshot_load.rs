@@ -4,7 +4,9 @@
 //! each stopped after its round): peak memory over the steady memory before BGSAVE
 //! (shardis: RSS; Redis: parent RSS + the fork child's private dirty pages, sampled every
 //! 10 ms), the longest gap between two replies on one load connection (the write stall)
-//! before and during the snapshot, and the SET throughput during / before.
+//! before and during the snapshot, the server's own longest hold of writes (Redis: its
+//! fork; shardis: the cut and the walk's longest step between client turns), and the SET
+//! throughput during / before.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -103,7 +105,26 @@ fn bgsave_in_progress(c: &mut Client) -> Res<bool> {
 
 use super::snapshot::children_private_dirty;
 
+/// The server's own account of the longest time the snapshot kept writes waiting (ms):
+/// Redis's `latest_fork_usec` (its main thread is stopped in `fork`), shardis's
+/// `shardis_snapshot_longest_hold_usec` (the cut, and the longest interval between two
+/// moments a walking shard let its clients run). Free of the client side's scheduling
+/// noise, which the reply-gap stall includes.
+fn server_hold_ms(c: &mut Client) -> Res<f64> {
+    let mut text = c.cmd(&["INFO", "stats"])?;
+    text.push_str(&c.cmd(&["INFO", "persistence"])?);
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(name)?.parse::<f64>().ok())
+    };
+    field("shardis_snapshot_longest_hold_usec:")
+        .or_else(|| field("latest_fork_usec:"))
+        .map(|us| us / 1000.0)
+        .ok_or_else(|| "no hold/fork time in INFO".to_string())
+}
+
 struct Round {
+    server_hold_ms: f64,
     peak_over_steady: f64,
     stall_before_ms: f64,
     stall_during_ms: f64,
@@ -155,6 +176,7 @@ fn one_round(p: &Server, n: u64) -> Res<Round> {
     }
     let ended = t0.elapsed();
     stop.store(true, Ordering::Relaxed);
+    let server_hold_ms = server_hold_ms(&mut c)?;
     let mut per_conn = Vec::new();
     for t in threads {
         per_conn.push(t.join().map_err(|_| "load thread panicked".to_string())??);
@@ -162,6 +184,7 @@ fn one_round(p: &Server, n: u64) -> Res<Round> {
     let (tput_before, stall_before_ms) = window(&per_conn, started - WARM / 2, started);
     let (tput_during, stall_during_ms) = window(&per_conn, started, ended);
     Ok(Round {
+        server_hold_ms,
         peak_over_steady: peak as f64 / steady as f64,
         stall_before_ms,
         stall_during_ms,
@@ -203,13 +226,14 @@ impl Scenario for SnapshotLoad {
                 drop(p);
                 eprintln!(
                     "[snapshot_load round {}] {name:<7} BGSAVE {:.2} s  peak/steady {:.3}  \
-                     stall before {:.2} ms during {:.2} ms  SET/s before {:.0} during {:.0} \
-                     ({:.2})",
+                     stall before {:.2} ms during {:.2} ms (server hold {:.3} ms)  SET/s \
+                     before {:.0} during {:.0} ({:.2})",
                     round + 1,
                     r.bgsave_s,
                     r.peak_over_steady,
                     r.stall_before_ms,
                     r.stall_during_ms,
+                    r.server_hold_ms,
                     r.tput_before,
                     r.tput_during,
                     r.tput_during / r.tput_before
@@ -222,6 +246,7 @@ impl Scenario for SnapshotLoad {
                         metrics: vec![
                             ("peak/steady memory", r.peak_over_steady),
                             ("stall during ms", r.stall_during_ms),
+                            ("server hold ms", r.server_hold_ms),
                             ("stall before ms", r.stall_before_ms),
                             ("rps during/before", r.tput_during / r.tput_before),
                             ("BGSAVE s", r.bgsave_s),
