@@ -9,18 +9,9 @@ use std::thread;
 
 use crate::support::dataset::populate;
 use crate::support::repl::{
-    assert_in_sync, digest, info_field, link_up, replica_of, write_some, WAIT,
+    assert_in_sync, digest, info_field, link_up, replica_of, shardis_replica_of, write_some, WAIT,
 };
 use crate::support::{wait_for, Server, Value};
-
-/// A shardis replica of `master` (REPLICAOF at start-up).
-fn shardis_replica_of(master: &Server, shards: usize) -> Server {
-    let port = master.port.to_string();
-    Server::shardis(
-        shards,
-        &["--replicaof", "127.0.0.1", &port, "--repl-timeout", "10"],
-    )
-}
 
 fn stat(s: &Server, field: &str) -> u64 {
     info_field(s, "stats", field).unwrap().parse().unwrap()
@@ -55,7 +46,7 @@ fn follows(master: &Server, shards: usize) -> Server {
     populate(&mut master.conn());
     write_some(master, "pre", 200);
     let (stop, t) = writer(master);
-    let r = shardis_replica_of(master, shards);
+    let r = shardis_replica_of(master, shards, &[]);
     wait_for("link up", WAIT, || link_up(&r));
     stop.store(true, Ordering::Relaxed);
     t.join().unwrap();
@@ -101,11 +92,12 @@ fn follows_a_shardis_master() {
 fn link_cut_continues_with_psync() {
     let m = Server::redis(&["--repl-diskless-sync-delay", "0"]);
     write_some(&m, "a", 100);
-    let r = shardis_replica_of(&m, 2);
+    let r = shardis_replica_of(&m, 2, &[]);
     wait_for("link up", WAIT, || link_up(&r));
     assert_in_sync(&m, &r);
+    // (The offset probes of `assert_in_sync` may still be replicas there too.)
     let killed = m.conn().cmd(&["CLIENT", "KILL", "TYPE", "replica"]);
-    assert_eq!(killed, Value::Int(1));
+    assert!(matches!(killed, Value::Int(n) if n >= 1), "{killed:?}");
     write_some(&m, "b", 100);
     wait_for("partial resync", WAIT, || resyncs(&r).1 == 1);
     assert_in_sync(&m, &r);
@@ -135,16 +127,7 @@ fn resyncs(r: &Server) -> (usize, usize) {
 fn chain_redis_shardis_redis() {
     let m = Server::redis(&["--repl-diskless-sync-delay", "0"]);
     populate(&mut m.conn());
-    let mid = Server::shardis(
-        2,
-        &[
-            "--replicaof",
-            "127.0.0.1",
-            &m.port.to_string(),
-            "--repl-diskless-sync-delay",
-            "0",
-        ],
-    );
+    let mid = shardis_replica_of(&m, 2, &["--repl-diskless-sync-delay", "0"]);
     wait_for("mid link up", WAIT, || link_up(&mid));
     let end = replica_of(&mid, &[]);
     wait_for("end link up", WAIT, || link_up(&end));
@@ -171,7 +154,7 @@ fn chain_redis_shardis_redis() {
 fn promoted_replica_continues_its_siblings() {
     let m = Server::redis(&["--repl-diskless-sync-delay", "0"]);
     populate(&mut m.conn());
-    let s = shardis_replica_of(&m, 2);
+    let s = shardis_replica_of(&m, 2, &[]);
     let r = replica_of(&m, &[]);
     wait_for("links up", WAIT, || link_up(&s) && link_up(&r));
     write_some(&m, "p", 100);
@@ -210,7 +193,7 @@ fn promoted_replica_continues_its_siblings() {
 fn continue_with_a_new_id_rotates_ours_and_drops_our_replicas() {
     let m = Server::redis(&["--repl-diskless-sync-delay", "0"]);
     populate(&mut m.conn());
-    let s = shardis_replica_of(&m, 2);
+    let s = shardis_replica_of(&m, 2, &[]);
     let r = replica_of(&m, &[]);
     wait_for("links up", WAIT, || link_up(&s) && link_up(&r));
     let sub = replica_of(&s, &[]);

@@ -3,7 +3,9 @@
 //! while the link is down; keys not expired by the replica itself; a writable replica's
 //! own writes stay local.
 
-use crate::support::repl::{assert_in_sync, digest, info_field, link_up, replica_of, WAIT};
+use crate::support::repl::{
+    assert_in_sync, digest, info_field, link_up, replica_of, shardis_replica_of, WAIT,
+};
 use crate::support::{free_port, wait_for, Diff, Server, Value};
 
 /// INFO replication fields that are the same on any two replicas of the same master
@@ -104,16 +106,7 @@ fn refusals_match_redis_while_the_link_is_down() {
 #[test]
 fn replica_never_expires_keys_itself() {
     let m = Server::redis(&["--repl-diskless-sync-delay", "0"]);
-    let ours = Server::shardis(
-        2,
-        &[
-            "--replicaof",
-            "127.0.0.1",
-            &m.port.to_string(),
-            "--hz",
-            "100",
-        ],
-    );
+    let ours = shardis_replica_of(&m, 2, &["--hz", "100"]);
     let theirs = replica_of(&m, &["--hz", "100"]);
     wait_for("links up", WAIT, || link_up(&ours) && link_up(&theirs));
     let mut mc = m.conn();
@@ -151,16 +144,7 @@ fn replica_never_expires_keys_itself() {
 #[test]
 fn writable_replica_does_not_propagate_its_writes() {
     let m = Server::redis(&["--repl-diskless-sync-delay", "0"]);
-    let mid = Server::shardis(
-        2,
-        &[
-            "--replicaof",
-            "127.0.0.1",
-            &m.port.to_string(),
-            "--replica-read-only",
-            "no",
-        ],
-    );
+    let mid = shardis_replica_of(&m, 2, &["--replica-read-only", "no"]);
     let sub = replica_of(&mid, &[]);
     wait_for("links up", WAIT, || link_up(&mid) && link_up(&sub));
     m.conn().cmd(&["SET", "from-master", "1"]);

@@ -18,17 +18,29 @@ pub fn info_field(s: &Server, section: &str, field: &str) -> Option<String> {
     })
 }
 
+/// A real Redis replica of `master` (`--replicaof` at start-up, `repl-timeout` 10 s)
+/// with extra options.
 pub fn replica_of(master: &Server, extra: &[&str]) -> Server {
-    let port = master.port.to_string();
-    let mut args = vec![
-        "--replicaof",
-        "127.0.0.1",
-        port.as_str(),
-        "--repl-timeout",
-        "10",
-    ];
-    args.extend_from_slice(extra);
+    let args = replica_args(master, extra);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     Server::redis(&args)
+}
+
+fn replica_args(master: &Server, extra: &[&str]) -> Vec<String> {
+    let port = master.port.to_string();
+    ["--replicaof", "127.0.0.1", &port, "--repl-timeout", "10"]
+        .iter()
+        .chain(extra)
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// A shardis replica of `master` with `shards` shards (`--replicaof` at start-up,
+/// `repl-timeout` 10 s) and extra options.
+pub fn shardis_replica_of(master: &Server, shards: usize, extra: &[&str]) -> Server {
+    let args = replica_args(master, extra);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    Server::shardis(shards, &args)
 }
 
 pub fn link_up(r: &Server) -> bool {
