@@ -213,7 +213,7 @@ async fn run_shard(
         } else {
             format!("{addr}:{port}")
         };
-        match TcpListener::bind(target.as_str()) {
+        match listen(target.as_str()) {
             Ok(l) => listeners.push(l),
             Err(e) => {
                 let _ = ready.send(Err(format!(
@@ -248,6 +248,33 @@ async fn run_shard(
         a.await;
     }
 }
+
+/// A shard's listening socket: SO_REUSEPORT so every shard listens on the port, and
+/// SO_REUSEADDR as Redis sets it (glommio's `TcpListener::bind` does not): without it,
+/// the connections a previous server on this port left in TIME_WAIT (a restart right
+/// after a SHUTDOWN) make the bind fail for a minute.
+fn listen(target: &str) -> std::io::Result<TcpListener> {
+    use std::net::ToSocketAddrs;
+    use std::os::fd::{FromRawFd, IntoRawFd};
+    let addr = target
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| std::io::Error::other("no address"))?;
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.set_reuse_port(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    // SAFETY: the fd is a listening TCP socket this function owns; the listener takes it.
+    Ok(unsafe { TcpListener::from_raw_fd(socket.into_raw_fd()) })
+}
+
+/// The listen queue (Redis's `tcp-backlog` default).
+const LISTEN_BACKLOG: i32 = 511;
 
 /// Fails when another process already listens on one of the addresses. Shards bind with
 /// SO_REUSEPORT, which would silently share the port with another shardis, so the check

@@ -164,3 +164,40 @@ fn writable_replica_does_not_propagate_its_writes() {
         offset(&mid, "master_repl_offset") == mo && offset(&sub, "slave_repl_offset") == mo
     });
 }
+
+/// While a full sync's RDB arrives, the replica's old data is gone and clients get
+/// `-LOADING`; INFO shows the transfer (EOF framing: total -1) and the link down.
+#[test]
+fn clients_get_loading_while_a_full_sync_loads() {
+    // 200 µs per key on the master's side: the RDB arrives over about a second (until
+    // its first bytes come, the replica still serves its old data, as Redis does).
+    let m = Server::redis(&[
+        "--repl-diskless-sync-delay",
+        "0",
+        "--rdb-key-save-delay",
+        "200",
+    ]);
+    m.conn().cmd(&["DEBUG", "POPULATE", "5000", "key", "100"]);
+    let r = Server::shardis(2, &[]);
+    let mut c = r.conn();
+    c.cmd(&["SET", "old", "1"]);
+    let ok = c.cmd(&["REPLICAOF", "127.0.0.1", &m.port.to_string()]);
+    assert_eq!(ok, Value::Simple("OK".into()));
+    let loading = Value::Error("LOADING Redis is loading the dataset in memory".into());
+    wait_for("-LOADING", WAIT, || {
+        r.conn().cmd(&["GET", "old"]) == loading
+    });
+    let info = r.conn().cmd(&["INFO", "replication"]).as_str();
+    for field in [
+        "master_link_status:down",
+        "master_sync_in_progress:1",
+        "master_sync_total_bytes:-1",
+    ] {
+        assert!(info.contains(field), "{field} in {info}");
+    }
+    assert!(info.contains("master_sync_read_bytes:"), "{info}");
+    wait_for("link up", WAIT, || link_up(&r));
+    assert_eq!(r.conn().cmd(&["GET", "old"]), Value::NilBulk, "flushed");
+    assert_eq!(r.conn().cmd(&["DBSIZE"]), Value::Int(5000));
+    assert_in_sync(&m, &r);
+}
