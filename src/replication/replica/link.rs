@@ -175,10 +175,12 @@ impl MasterConn {
             "Connecting to MASTER {}:{}",
             master.host, master.port
         ));
-        let addr = (master.host.as_str(), master.port)
-            .to_socket_addrs()
-            .ok()
-            .and_then(|mut a| a.next())
+        // Name resolution may block for seconds (DNS timeouts): on glommio's blocking
+        // thread pool, not on the shard's thread.
+        let (host, port) = (master.host.clone(), master.port);
+        let addr = glommio::executor()
+            .spawn_blocking(move || (host.as_str(), port).to_socket_addrs().ok()?.next())
+            .await
             .ok_or_else(|| format!("Unable to connect to MASTER: can't resolve {}", master.host))?;
         let stream = TcpStream::connect_timeout(addr, timeout)
             .await
