@@ -149,7 +149,7 @@ async fn cron(core: Rc<Core>) {
             }
             let next = link.next.get();
             if next == 0 {
-                continue; // not streaming yet
+                continue; // its sync has no offset yet
             }
             if next < first {
                 log::warning(&format!(
@@ -160,7 +160,7 @@ async fn cron(core: Rc<Core>) {
                 continue;
             }
             // Bytes owed to it: what Redis counts against client-output-buffer-limit.
-            let owed = (log_end + 1).saturating_sub(next);
+            let owed = (log_end + 1).saturating_sub(next) + link.kept_bytes();
             if limit.hard > 0 && owed >= limit.hard {
                 link.close_overflow(owed, "hard");
                 continue;
@@ -175,7 +175,8 @@ async fn cron(core: Rc<Core>) {
                 soft_since.remove(&link.id);
             }
             let acked = link.rep.ack_unix_ms.load(Ordering::Acquire);
-            if link.acks && now.saturating_sub(acked) > timeout_ms {
+            // A replica loading its full sync sends no ACK until it is done.
+            if link.acks && link.is_streaming() && now.saturating_sub(acked) > timeout_ms {
                 log::warning(&format!(
                     "Disconnecting timedout replica (streaming sync): {}",
                     link.name

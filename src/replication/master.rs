@@ -48,7 +48,8 @@ pub(crate) struct Link {
     pub name: String,
     pub rep: Arc<Replica>,
     fd: RawFd,
-    /// While streaming: the first log offset not yet written to it (0 before).
+    /// The first log offset neither written to it nor kept for it (0 before its sync
+    /// has an offset).
     pub next: Cell<u64>,
     /// It sends REPLCONF ACK (PSYNC replicas; not the old SYNC).
     pub acks: bool,
@@ -56,14 +57,16 @@ pub(crate) struct Link {
     closed: Cell<bool>,
     feed: RefCell<VecDeque<Feed>>,
     feed_bytes: Cell<usize>,
-    /// During a full sync: the log bytes after the cut, copied out of the ring as they
-    /// come ([`keep_log`]), so a sync that outlasts the ring's capacity still continues
-    /// exactly; the log position after them. Redis keeps them in the replica's output
-    /// buffer, under the same `client-output-buffer-limit replica` hard limit.
+    /// Log bytes owed to the replica that were copied out of the ring before the ring
+    /// could overwrite them ([`keep_log`]): all of them during a full sync (a sync may
+    /// outlast the ring), and while streaming whatever a lagging replica is about to
+    /// lose. Redis keeps them in the replica's output buffer, under the same
+    /// `client-output-buffer-limit replica` limits. They precede the log from `next`.
     kept: RefCell<Vec<u8>>,
-    kept_next: Cell<u64>,
-    /// Streaming from the log has begun: the keeper stops.
+    /// Streaming from the log has begun: the keeper only copies when the replica lags.
     streaming: Cell<bool>,
+    /// A keeper task runs for this link.
+    keeping: Cell<bool>,
     /// Wakes the link's task (a feed arrived, an ACK arrived, it was closed).
     waker: RefCell<Option<std::task::Waker>>,
 }
@@ -92,6 +95,16 @@ impl Link {
             unsafe { libc::shutdown(self.fd, libc::SHUT_RDWR) };
         }
         self.wake();
+    }
+
+    /// Bytes the keeper holds for it.
+    pub fn kept_bytes(&self) -> u64 {
+        self.kept.borrow().len() as u64
+    }
+
+    /// Whether it streams from the log (its full sync, if any, is done).
+    pub fn is_streaming(&self) -> bool {
+        self.streaming.get()
     }
 
     pub fn close_overflow(&self, owed: u64, which: &str) {
@@ -149,8 +162,8 @@ pub(crate) fn register(core: &Rc<Core>, h: &Handoff) -> Rc<Link> {
         feed: RefCell::new(VecDeque::new()),
         feed_bytes: Cell::new(0),
         kept: RefCell::new(Vec::new()),
-        kept_next: Cell::new(0),
         streaming: Cell::new(false),
+        keeping: Cell::new(false),
         waker: RefCell::new(None),
     });
     core.links.borrow_mut().insert(h.client_id, link.clone());
@@ -184,7 +197,10 @@ pub(crate) async fn serve(core: Rc<Core>, link: Rc<Link>, h: Handoff) {
                 "+CONTINUE\r\n".to_string()
             };
             match writer.write_all(line.as_bytes()).await {
-                Ok(()) => stream(&core, &link, &mut writer, from).await,
+                Ok(()) => {
+                    link.next.set(from);
+                    stream(&core, &link, &mut writer).await
+                }
                 Err(e) => Err(e.to_string()),
             }
         }
@@ -251,8 +267,8 @@ async fn full_sync(
             Feed::FullResync { offset: o, replid } => {
                 offset = Some(o);
                 if !conf.rdb_only {
-                    link.kept_next.set(o + 1);
-                    glommio::spawn_local(keep_log(core.clone(), link.clone())).detach();
+                    link.next.set(o + 1);
+                    start_keeper(core, link);
                 }
                 if !plain {
                     write(core, w, format!("+FULLRESYNC {replid} {o}\r\n").as_bytes()).await?;
@@ -312,20 +328,23 @@ async fn full_sync(
     }
     link.rep.ack_unix_ms.store(unix_ms(), Ordering::Release);
     set_state(link, ReplicaState::Online);
-    // The keeper stops at its next wake (this executor runs one task at a time, so it is
-    // not inside a read now): what it kept goes first, the log continues after it.
-    link.streaming.set(true);
-    debug_assert!(link.kept_next.get() > offset);
-    let kept = std::mem::take(&mut *link.kept.borrow_mut());
-    if !kept.is_empty() {
-        write(core, w, &kept).await?;
-    }
-    stream(core, link, w, link.kept_next.get()).await
+    debug_assert!(link.next.get() > offset);
+    stream(core, link, w).await
 }
 
-/// A full sync's keeper: copies the log after the cut into the link ([`Link::kept`])
-/// until streaming begins, the link closes, or it holds more than the replica output
-/// buffer's hard limit (Redis drops such a replica too).
+fn start_keeper(core: &Rc<Core>, link: &Rc<Link>) {
+    if !link.keeping.replace(true) {
+        glommio::spawn_local(keep_log(core.clone(), link.clone())).detach();
+    }
+}
+
+/// A link's keeper, from its sync's offset until it closes: every [`KEEP_POLL`], copies
+/// the log bytes the replica still needs into [`Link::kept`] before the ring overwrites
+/// them. During a full sync that is every byte (the replica reads nothing yet); while
+/// streaming, only when the replica lags by three quarters of the ring, about to lose
+/// bytes (a replica that keeps up, or catches up after a PSYNC, is written straight
+/// from the ring). Past the output buffer's hard limit the
+/// replica is dropped, as Redis drops it; the soft limit is the cron's.
 async fn keep_log(core: Rc<Core>, link: Rc<Link>) {
     let log_ = &core.global.repl_log;
     let hard = core
@@ -335,26 +354,37 @@ async fn keep_log(core: Rc<Core>, link: Rc<Link>) {
         .map(|c| c.repl.obuf[super::config::CLASS_REPLICA].hard)
         .unwrap_or(0);
     let mut buf = Vec::with_capacity(STREAM_CHUNK);
-    while !link.closed.get() && !link.streaming.get() {
+    while !link.closed.get() {
+        let lag = (log_.offset() + 1).saturating_sub(link.next.get());
+        if link.streaming.get() && lag < (log_.capacity() / 4 * 3) as u64 {
+            glommio::timer::sleep(KEEP_POLL).await;
+            continue;
+        }
         buf.clear();
-        match log_.read(link.kept_next.get(), STREAM_CHUNK, &mut buf) {
+        match log_.read(link.next.get(), STREAM_CHUNK, &mut buf) {
             Err(_) => {
                 log::warning(&format!(
-                    "Dropping replica {}: the log passed its sync's position {} before it was kept",
+                    "Dropping replica {}: the log passed its position {} before it was kept",
                     link.name,
-                    link.kept_next.get()
+                    link.next.get()
                 ));
                 link.close("its position left the replication backlog");
                 return;
             }
             Ok(0) => glommio::timer::sleep(KEEP_POLL).await,
+            Ok(_) if link.rep.kill.load(Ordering::Acquire) => {
+                // As in `stream`: nothing appended after the kill goes to it.
+                link.close("killed");
+                return;
+            }
             Ok(n) => {
                 let held = {
                     let mut kept = link.kept.borrow_mut();
                     kept.extend_from_slice(&buf);
                     kept.len() as u64
                 };
-                link.kept_next.set(link.kept_next.get() + n as u64);
+                link.next.set(link.next.get() + n as u64);
+                link.wake();
                 if hard > 0 && held + link.feed_bytes.get() as u64 >= hard {
                     link.close_overflow(held, "hard");
                     return;
@@ -384,17 +414,25 @@ async fn send_file(core: &Core, w: &mut TcpStream, path: &std::path::Path) -> Re
     Ok(())
 }
 
-/// Streams the log from offset `from` (the first byte the replica lacks) until the link
-/// closes or its position leaves the log.
-async fn stream(core: &Core, link: &Link, w: &mut TcpStream, from: u64) -> Result<(), String> {
+/// Streams to the replica what it is owed, from `link.next` on, until the link closes
+/// or its position leaves the log: first anything the keeper copied out of the ring,
+/// then the ring itself. `next` moves as soon as bytes are read, before they are
+/// written, so the keeper (running between this task's writes) never copies them again.
+async fn stream(core: &Rc<Core>, link: &Rc<Link>, w: &mut TcpStream) -> Result<(), String> {
     let log_ = &core.global.repl_log;
-    let mut next = from;
-    link.next.set(next);
+    link.streaming.set(true);
+    start_keeper(core, link);
     let mut buf = Vec::with_capacity(STREAM_CHUNK);
     loop {
         if link.closed.get() {
             return Ok(());
         }
+        let kept = std::mem::take(&mut *link.kept.borrow_mut());
+        if !kept.is_empty() {
+            write(core, w, &kept).await?;
+            continue;
+        }
+        let next = link.next.get();
         buf.clear();
         match log_.read(next, STREAM_CHUNK, &mut buf) {
             Err(_) => {
@@ -416,9 +454,8 @@ async fn stream(core: &Core, link: &Link, w: &mut TcpStream, from: u64) -> Resul
                 return Ok(());
             }
             Ok(n) => {
+                link.next.set(next + n as u64);
                 write(core, w, &buf).await?;
-                next += n as u64;
-                link.next.set(next);
             }
         }
     }
