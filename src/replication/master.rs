@@ -29,8 +29,10 @@ use crate::server::shard::unix_ms;
 const STREAM_CHUNK: usize = 256 * 1024;
 /// A round waits while a member has this much RDB queued and unsent.
 const FEED_HIGH_WATER: usize = 8 << 20;
-/// How often a replica in full sync copies the new log bytes it will need.
+/// How often a link's keeper looks at the log, and how often while it is copying (a
+/// replica behind, or in full sync, under a write burst).
 const KEEP_POLL: Duration = Duration::from_millis(1);
+const KEEP_POLL_BUSY: Duration = Duration::from_micros(100);
 
 /// What a round hands to each of its members, in order.
 enum Feed {
@@ -341,9 +343,10 @@ fn start_keeper(core: &Rc<Core>, link: &Rc<Link>) {
 /// A link's keeper, from its sync's offset until it closes: every [`KEEP_POLL`], copies
 /// the log bytes the replica still needs into [`Link::kept`] before the ring overwrites
 /// them. During a full sync that is every byte (the replica reads nothing yet); while
-/// streaming, only when the replica lags by three quarters of the ring, about to lose
-/// bytes (a replica that keeps up, or catches up after a PSYNC, is written straight
-/// from the ring). Past the output buffer's hard limit the
+/// streaming, only when the replica lags by half the ring, about to lose bytes (a
+/// replica that keeps up, or catches up after a PSYNC, is written straight from the
+/// ring). While it copies it looks again every [`KEEP_POLL_BUSY`]: the ring's other half
+/// then absorbs bursts of up to 5 GB/s with the default 1 MB. Past the output buffer's hard limit the
 /// replica is dropped, as Redis drops it; the soft limit is the cron's.
 async fn keep_log(core: Rc<Core>, link: Rc<Link>) {
     let log_ = &core.global.repl_log;
@@ -354,9 +357,11 @@ async fn keep_log(core: Rc<Core>, link: Rc<Link>) {
         .map(|c| c.repl.obuf[super::config::CLASS_REPLICA].hard)
         .unwrap_or(0);
     let mut buf = Vec::with_capacity(STREAM_CHUNK);
+    let mut copying = false;
     while !link.closed.get() {
         let lag = (log_.offset() + 1).saturating_sub(link.next.get());
-        if link.streaming.get() && lag < (log_.capacity() / 4 * 3) as u64 {
+        if link.streaming.get() && lag < (log_.capacity() / 2) as u64 {
+            copying = false;
             glommio::timer::sleep(KEEP_POLL).await;
             continue;
         }
@@ -371,7 +376,11 @@ async fn keep_log(core: Rc<Core>, link: Rc<Link>) {
                 link.close("its position left the replication backlog");
                 return;
             }
-            Ok(0) => glommio::timer::sleep(KEEP_POLL).await,
+            Ok(0) => {
+                let poll = if copying { KEEP_POLL_BUSY } else { KEEP_POLL };
+                copying = false;
+                glommio::timer::sleep(poll).await;
+            }
             Ok(_) if link.rep.kill.load(Ordering::Acquire) => {
                 // As in `stream`: nothing appended after the kill goes to it.
                 link.close("killed");
@@ -384,6 +393,7 @@ async fn keep_log(core: Rc<Core>, link: Rc<Link>) {
                     kept.len() as u64
                 };
                 link.next.set(link.next.get() + n as u64);
+                copying = true;
                 link.wake();
                 if hard > 0 && held + link.feed_bytes.get() as u64 >= hard {
                     link.close_overflow(held, "hard");

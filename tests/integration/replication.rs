@@ -131,6 +131,32 @@ fn cut_longer_than_the_backlog_forces_a_full_sync() {
     assert_in_sync(&m, &r);
 }
 
+/// A replica that stops reading while writes lap the ring many times is not dropped
+/// (the bytes it owes are kept, as Redis keeps them in its output buffer, up to the
+/// buffer's limits): resumed, it catches up on the same link.
+#[test]
+fn lagging_replica_keeps_its_link_past_the_ring() {
+    // The default 1 MB ring, lapped ten times.
+    let m = Server::shardis(2, &["--repl-diskless-sync-delay", "0"]);
+    let r = replica_of(&m, &[]);
+    wait_for("link up", WAIT, || link_up(&r));
+    assert_in_sync(&m, &r);
+    let pid = r.pid() as i32;
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    let mut c = m.conn();
+    let big = "z".repeat(10_000);
+    for i in 0..1000 {
+        c.cmd(&["SET", &format!("lag{}", i % 100), &big]);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    assert_in_sync(&m, &r);
+    let dropped = format!("Connection with replica 127.0.0.1:{}", r.port);
+    assert!(!m.log().contains(&dropped), "{}", m.log());
+    assert_eq!(r.log().matches("Full resync from master: ").count(), 1);
+    assert!(!r.log().contains("partial resynchronization"));
+}
+
 #[test]
 fn stopped_replica_is_dropped_by_its_output_buffer_limit_and_resyncs() {
     let m = Server::shardis(
