@@ -33,6 +33,9 @@ const FEED_HIGH_WATER: usize = 8 << 20;
 /// replica behind, or in full sync, under a write burst).
 const KEEP_POLL: Duration = Duration::from_millis(1);
 const KEEP_POLL_BUSY: Duration = Duration::from_micros(100);
+/// A streaming replica's bytes are copied out of the ring once fewer than this many
+/// (or half the ring) are left before writes overwrite them.
+const KEEP_MARGIN: u64 = 4 << 20;
 
 /// What a round hands to each of its members, in order.
 enum Feed {
@@ -343,10 +346,12 @@ fn start_keeper(core: &Rc<Core>, link: &Rc<Link>) {
 /// A link's keeper, from its sync's offset until it closes: every [`KEEP_POLL`], copies
 /// the log bytes the replica still needs into [`Link::kept`] before the ring overwrites
 /// them. During a full sync that is every byte (the replica reads nothing yet); while
-/// streaming, only when the replica lags by half the ring, about to lose bytes (a
-/// replica that keeps up, or catches up after a PSYNC, is written straight from the
-/// ring). While it copies it looks again every [`KEEP_POLL_BUSY`]: the ring's other half
-/// then absorbs bursts of up to 5 GB/s with the default 1 MB. Past the output buffer's hard limit the
+/// streaming, only when the replica is about to lose bytes: less than [`KEEP_MARGIN`]
+/// (or half the ring) left before writes overwrite its position. A replica that keeps
+/// up, or catches up after a PSYNC, is written straight from the ring, and the bytes it
+/// still reads from the ring count against its limits in the cron, as Redis counts a
+/// replica's whole lag. While copying the keeper looks again every [`KEEP_POLL_BUSY`]:
+/// the margin absorbs bursts of GB/s. Past the output buffer's hard limit the
 /// replica is dropped, as Redis drops it; the soft limit is the cron's.
 async fn keep_log(core: Rc<Core>, link: Rc<Link>) {
     let log_ = &core.global.repl_log;
@@ -360,7 +365,8 @@ async fn keep_log(core: Rc<Core>, link: Rc<Link>) {
     let mut copying = false;
     while !link.closed.get() {
         let lag = (log_.offset() + 1).saturating_sub(link.next.get());
-        if link.streaming.get() && lag < (log_.capacity() / 2) as u64 {
+        let room = (log_.capacity() as u64).saturating_sub(lag);
+        if link.streaming.get() && room >= KEEP_MARGIN.min(log_.capacity() as u64 / 2) {
             copying = false;
             glommio::timer::sleep(KEEP_POLL).await;
             continue;

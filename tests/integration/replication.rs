@@ -118,7 +118,9 @@ fn cut_longer_than_the_backlog_forces_a_full_sync() {
     let pid = r.pid();
     unsafe { libc::kill(pid as i32, libc::SIGSTOP) };
     let mut c = m.conn();
-    assert_eq!(c.cmd(&["CLIENT", "KILL", "TYPE", "replica"]), Value::Int(1));
+    // (The offset probes of `assert_in_sync` may still be replicas too.)
+    let killed = c.cmd(&["CLIENT", "KILL", "TYPE", "replica"]);
+    assert!(matches!(killed, Value::Int(n) if n >= 1), "{killed:?}");
     let big = "x".repeat(10_000);
     for i in 0..3000 {
         c.cmd(&["SET", &format!("big{}", i % 100), &big]);
