@@ -456,7 +456,7 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
     }
     log::notice("Server initialized");
     match persist::startup_load(
-        &global.persist,
+        &global,
         &dump_path,
         &limits,
         databases,
