@@ -23,6 +23,7 @@ mod random_diff;
 mod repl_admin;
 mod repl_backlog;
 mod replica;
+mod replica_restart;
 mod replication;
 mod sets;
 mod snapshot;
