@@ -211,7 +211,7 @@ async fn run_shard(
         } else {
             format!("{addr}:{port}")
         };
-        match TcpListener::bind(target.as_str()) {
+        match listen(target.as_str()) {
             Ok(l) => listeners.push(l),
             Err(e) => {
                 let _ = ready.send(Err(format!(
@@ -245,6 +245,30 @@ async fn run_shard(
     for a in accepts {
         a.await;
     }
+}
+
+/// A shard's listener: SO_REUSEPORT (every shard listens on the port) and, as Redis's
+/// `anetSetReuseAddr`, SO_REUSEADDR, which the accepted connections inherit: those a
+/// shutdown leaves in TIME_WAIT then do not keep a restart off the port ([`bind_only`]
+/// binds with SO_REUSEADDR alone, which a TIME_WAIT without it refuses).
+fn listen(target: &str) -> std::io::Result<TcpListener> {
+    use std::net::ToSocketAddrs;
+    use std::os::fd::{FromRawFd, IntoRawFd};
+    let addr = target
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| std::io::Error::other("no address"))?;
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.set_reuse_port(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    // SAFETY: a bound, listening socket whose ownership moves to the listener.
+    Ok(unsafe { TcpListener::from_raw_fd(socket.into_raw_fd()) })
 }
 
 /// Fails when another process already listens on one of the addresses. Shards bind with
