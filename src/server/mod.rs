@@ -479,13 +479,7 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
         }
     }
     log::notice("Server initialized");
-    match persist::startup_load(
-        &global,
-        &dump_path,
-        &limits,
-        databases,
-        &shutdown_rx,
-    ) {
+    match persist::startup_load(&global, &dump_path, &limits, databases, &shutdown_rx) {
         persist::LoadOutcome::Loaded => {}
         persist::LoadOutcome::Failed => return 1,
         persist::LoadOutcome::Stopped(why) => {

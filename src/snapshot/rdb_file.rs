@@ -221,7 +221,8 @@ mod tests {
 
     /// Frames an empty keyspace to a file and reads its aux fields back.
     fn aux_of(cut: &Cut, tag: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
-        let dir = std::env::temp_dir().join(format!("shardis-rdbfile-{tag}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("shardis-rdbfile-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut f = RdbFile::new(&dir, "dump.rdb", true, true, 4096);
         f.begin(cut).unwrap();

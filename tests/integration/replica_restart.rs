@@ -52,7 +52,10 @@ impl Shardis {
         let deadline = Instant::now() + Duration::from_secs(30);
         while !s.log_text().contains("Ready to accept connections") {
             if let Ok(Some(status)) = s.child.try_wait() {
-                panic!("shardis exited at start-up: {status}; log: {}", s.log_text());
+                panic!(
+                    "shardis exited at start-up: {status}; log: {}",
+                    s.log_text()
+                );
             }
             assert!(Instant::now() < deadline, "not ready: {}", s.log_text());
             std::thread::sleep(Duration::from_millis(20));
@@ -100,7 +103,10 @@ fn field_of(c: &mut Conn, section: &str, field: &str) -> String {
     c.cmd(&["INFO", section])
         .as_str()
         .lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(|v| v.trim().to_string()))
+        .find_map(|l| {
+            l.strip_prefix(&format!("{field}:"))
+                .map(|v| v.trim().to_string())
+        })
         .unwrap_or_else(|| panic!("INFO {section} has no {field}"))
 }
 
@@ -174,7 +180,9 @@ fn restarted_master_continues_a_redis_replica() {
         populate(&mut c);
         write_some_shardis(&mut c, "pre", 100);
         let short = short_lived(&mut c, 300);
-        wait_for("replica caught up", WAIT, || redis_replica_caught_up(&m, &r));
+        wait_for("replica caught up", WAIT, || {
+            redis_replica_caught_up(&m, &r)
+        });
         let first_id = m.field("replication", "master_replid");
         assert_eq!(
             info_field(&r, "replication", "master_replid").unwrap(),
@@ -327,14 +335,17 @@ fn restarted_replica_continues_from_its_file() {
         });
         assert_eq!(num(&m, "stats", "sync_partial_ok"), 1);
         assert_eq!(num(&m, "stats", "sync_full"), 1);
-        assert_eq!(digest(&r), digest(&m), "expired keys kept, new writes applied");
+        assert_eq!(
+            digest(&r),
+            digest(&m),
+            "expired keys kept, new writes applied"
+        );
         // The master expires the short keys now: DELs in the stream.
         assert_eq!(mc.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"]), ok());
         wait_for("master expired the short keys", WAIT, || {
             short.iter().all(|(db, keys)| {
                 mc.cmd(&["SELECT", db]);
-                keys.iter()
-                    .all(|k| mc.cmd(&["EXISTS", k]) == Value::Int(0))
+                keys.iter().all(|k| mc.cmd(&["EXISTS", k]) == Value::Int(0))
             })
         });
         write_some(&m, "post", 20);

@@ -497,7 +497,10 @@ mod tests {
         ]);
         assert_eq!(repl_aux(&mixed).map(|r| r.offset), Some(2));
         // Missing or invalid parts: no replication info.
-        assert_eq!(repl_aux(&aux(&[("repl-id", &id), ("repl-offset", "5")])), None);
+        assert_eq!(
+            repl_aux(&aux(&[("repl-id", &id), ("repl-offset", "5")])),
+            None
+        );
         assert_eq!(
             repl_aux(&aux(&[("repl-stream-db", "0"), ("repl-offset", "5")])),
             None

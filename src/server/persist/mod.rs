@@ -157,8 +157,8 @@ pub fn parse_save(value: &str) -> Result<Vec<(u64, u64)>, String> {
 mod load;
 
 pub use load::{
-    begin_startup_load, debug_reload, load_task, read_and_decode, repl_aux, startup_load,
-    DecodeAs, Decoded, LoadError, LoadOutcome, ReloadOptions, ReplAux,
+    begin_startup_load, debug_reload, load_task, read_and_decode, repl_aux, startup_load, DecodeAs,
+    Decoded, LoadError, LoadOutcome, ReloadOptions, ReplAux,
 };
 
 // ---------------------------------------------------------------------------------------
