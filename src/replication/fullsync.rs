@@ -246,20 +246,27 @@ impl ReplRdb {
 impl Framer for ReplRdb {
     fn begin(&mut self, cut: &Cut) -> std::io::Result<()> {
         let offset = cut.repl_offset.unwrap_or(0);
+        // The cut's replication info when it has one: on a replica (a chained sync) the
+        // stream db is the master stream's, which our verbatim log never re-SELECTs.
+        let (stream_db, replid) = match &cut.repl {
+            Some((db, id, _)) => (*db, id.clone()),
+            None => (0, self.replid.clone()),
+        };
         if let Sink::File { temp, out, .. } = &mut self.sink {
             *out = Some(BufWriter::with_capacity(1 << 20, File::create(&*temp)?));
         }
         self.tx
             .send(RdbMsg::Begin {
                 offset,
-                replid: self.replid.clone(),
+                replid: replid.clone(),
             })
             .map_err(|_| std::io::Error::other("every replica of the sync is gone"))?;
         let header = self.framing.header(
             cut,
             Aux {
-                // The stream after the cut starts with SELECT (the log forgot its db).
-                repl: Some((0, self.replid.clone(), offset)),
+                // A master's stream after the cut starts with SELECT (the log forgot
+                // its db): the cut's db is 0 then.
+                repl: Some((stream_db, replid, offset)),
                 ..Aux::default()
             },
         );

@@ -249,10 +249,10 @@ async fn run_shard(
     }
 }
 
-/// A shard's listening socket: SO_REUSEPORT so every shard listens on the port, and
-/// SO_REUSEADDR as Redis sets it (glommio's `TcpListener::bind` does not): without it,
-/// the connections a previous server on this port left in TIME_WAIT (a restart right
-/// after a SHUTDOWN) make the bind fail for a minute.
+/// A shard's listener: SO_REUSEPORT (every shard listens on the port) and, as Redis's
+/// `anetSetReuseAddr`, SO_REUSEADDR, which the accepted connections inherit: those a
+/// shutdown leaves in TIME_WAIT then do not keep a restart off the port ([`bind_only`]
+/// binds with SO_REUSEADDR alone, which a TIME_WAIT without it refuses).
 fn listen(target: &str) -> std::io::Result<TcpListener> {
     use std::net::ToSocketAddrs;
     use std::os::fd::{FromRawFd, IntoRawFd};
@@ -487,13 +487,7 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
         }
     }
     log::notice("Server initialized");
-    match persist::startup_load(
-        &global.persist,
-        &dump_path,
-        &limits,
-        databases,
-        &shutdown_rx,
-    ) {
+    match persist::startup_load(&global, &dump_path, &limits, databases, &shutdown_rx) {
         persist::LoadOutcome::Loaded => {}
         persist::LoadOutcome::Failed => return 1,
         persist::LoadOutcome::Stopped(why) => {

@@ -90,6 +90,10 @@ pub struct Cut {
     pub db_sizes: Vec<(u64, u64)>,
     /// The replication log offset at the cut, once the log exists.
     pub repl_offset: Option<u64>,
+    /// The RDB aux `repl-stream-db`, `repl-id`, `repl-offset` this snapshot carries, as
+    /// Redis 7.0's `rdbPopulateSaveInfo` decides them ([`repl_info_at_cut`]); `None`:
+    /// no replication info (a replica with neither a master link nor a cached master).
+    pub repl: Option<(u64, String, u64)>,
 }
 
 /// A finished snapshot.
@@ -290,6 +294,30 @@ fn log_offset_at_cut(shard: &ShardCtx) -> Option<u64> {
     Some(x)
 }
 
+/// The replication info a snapshot cut at log offset `log_offset` carries (Redis 7.0's
+/// `rdbPopulateSaveInfo` + `rdbSaveInfoAuxFields`), read while the cut holds every shard
+/// and the replica's apply gate:
+/// - a master: our replid and the log offset at the cut; stream db 0, because the log
+///   forgot its database at the cut ([`log_offset_at_cut`]), so the next record starts
+///   with `SELECT` (Redis writes `slaveseldb`, 0 when it is -1, for the same reason).
+///   Our log always exists (INFO `repl_backlog_active:1`), so a master always writes it.
+/// - a replica streaming from its master, or holding a cached master: the master's
+///   replid (ours since the sync), the offset of the last applied byte (the data at the
+///   cut, thanks to the gate) and the master stream's selected db.
+/// - a replica with neither (a full sync under way): nothing, as Redis.
+fn repl_info_at_cut(g: &crate::server::Global, log_offset: u64) -> Option<(u64, String, u64)> {
+    let r = &g.replica;
+    if !r.is_replica() {
+        return Some((0, g.repl.ids().replid, log_offset));
+    }
+    if !r.link_up.load(Ordering::Acquire) && r.info().cached.is_none() {
+        return None;
+    }
+    let db = r.stream_db.load(Ordering::Acquire) as u64;
+    let offset = r.applied_offset.load(Ordering::Acquire);
+    Some((db, g.repl.ids().replid, offset))
+}
+
 /// Starts a snapshot of every shard, from a coordinator (a SAVE/BGSAVE command, the
 /// replication core). Returns once the cut is taken (the walks and the writer then run
 /// in the background); `Busy` if one is running.
@@ -303,6 +331,11 @@ pub async fn start(
     let mut starting = Starting(Some(control.clone()));
     let (tx, rx) = crossbeam_channel::bounded(QUEUE_FRAGMENTS);
     let databases = shard.config().databases;
+    // On a replica the applier runs a batch of the master's commands and appends their
+    // bytes under this gate: holding it across the cut makes the data, the log offset
+    // and `slave_repl_offset` agree. Taken before the locks, as the applier does (it
+    // takes locks inside the gate): no cycle. Uncontended on a master.
+    let gate = shard.global.replica.gate.hold().await;
     let held = txn::acquire(shard, txn::whole_keyspace(shard.nshards, databases)).await;
     // Every key is locked from here to the release: the cut holds writes too.
     let cut_started = std::time::Instant::now();
@@ -311,9 +344,11 @@ pub async fn start(
         .fanout(move |s| walk::install(s, encode, tx.clone(), c.clone()))
         .await;
     let repl_offset = log_offset_at_cut(shard);
+    let repl = repl_offset.and_then(|x| repl_info_at_cut(&shard.global, x));
     let at = unix_ms();
     txn::release(shard, held).await;
     walk::record_hold(cut_started.elapsed());
+    drop(gate);
     let mut db_sizes = vec![(0, 0); databases];
     for sizes in &per_shard {
         for (acc, (keys, volatile)) in db_sizes.iter_mut().zip(sizes) {
@@ -326,6 +361,7 @@ pub async fn start(
         databases,
         db_sizes,
         repl_offset,
+        repl,
     };
     starting.0 = None;
     if let Err(e) = writer::spawn(framer, rx, cut, shard.nshards, control.clone()) {

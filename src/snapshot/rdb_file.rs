@@ -157,6 +157,9 @@ impl Framer for RdbFile {
             cut,
             Aux {
                 used_mem: self.used_mem,
+                // PSYNC2 across restarts: a replica restarted on this file continues
+                // from it, a master restarted on it lets its replicas continue.
+                repl: cut.repl.clone(),
                 ..Aux::default()
             },
         );
@@ -199,5 +202,61 @@ impl Framer for RdbFile {
     fn abort(&mut self) {
         self.out = None;
         let _ = std::fs::remove_file(&self.temp);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cut(repl: Option<(u64, String, u64)>) -> Cut {
+        Cut {
+            unix_ms: 1_700_000_000_123,
+            databases: 16,
+            db_sizes: vec![(0, 0); 16],
+            repl_offset: repl.as_ref().map(|r| r.2),
+            repl,
+        }
+    }
+
+    /// Frames an empty keyspace to a file and reads its aux fields back.
+    fn aux_of(cut: &Cut, tag: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let dir =
+            std::env::temp_dir().join(format!("shardis-rdbfile-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut f = RdbFile::new(&dir, "dump.rdb", true, true, 4096);
+        f.begin(cut).unwrap();
+        f.finish().unwrap();
+        let data = std::fs::read(dir.join("dump.rdb")).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let limits = crate::storage::value::EncodingLimits::default();
+        crate::rdb::load::load(&data, &limits, 16).unwrap().aux
+    }
+
+    #[test]
+    fn the_file_carries_the_cut_replication_info_in_redis_order() {
+        let id = "a".repeat(40);
+        let aux = aux_of(&cut(Some((3, id.clone(), 12345))), "repl");
+        let keys: Vec<&[u8]> = aux.iter().map(|(k, _)| &k[..]).collect();
+        assert_eq!(
+            keys,
+            [
+                &b"redis-ver"[..],
+                b"redis-bits",
+                b"ctime",
+                b"used-mem",
+                b"repl-stream-db",
+                b"repl-id",
+                b"repl-offset",
+                b"aof-base"
+            ]
+        );
+        let get = |k: &[u8]| aux.iter().find(|(n, _)| n == k).unwrap().1.clone();
+        assert_eq!(get(b"repl-stream-db"), b"3");
+        assert_eq!(get(b"repl-id"), id.as_bytes());
+        assert_eq!(get(b"repl-offset"), b"12345");
+        assert_eq!(get(b"ctime"), b"1700000000");
+        let none = aux_of(&cut(None), "norepl");
+        assert!(none.iter().all(|(k, _)| !k.starts_with(b"repl-")));
     }
 }

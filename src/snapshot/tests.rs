@@ -118,6 +118,7 @@ fn start_on(ks: &Rc<RefCell<Keyspace>>, framer: Collect) -> Handle {
         databases: sizes.len(),
         db_sizes: sizes,
         repl_offset: None,
+        repl: None,
     };
     writer::spawn(Box::new(framer), rx, cut, 1, control.clone()).unwrap();
     Handle { control }
@@ -307,6 +308,7 @@ fn two_shards_feed_one_writer() {
         databases: 2,
         db_sizes,
         repl_offset: None,
+        repl: None,
     };
     let framer = Collect {
         seen: seen.clone(),

@@ -23,6 +23,7 @@ mod random_diff;
 mod repl_admin;
 mod repl_backlog;
 mod replica;
+mod replica_restart;
 mod replica_rules;
 mod replication;
 mod sets;

@@ -66,8 +66,10 @@ pub struct Status {
     pub load_keys_expired: AtomicU64,
     /// Shards still inserting their part of the start-up load.
     loading_shards: AtomicUsize,
-    /// Each shard's keys of the start-up load, taken by that shard.
-    pending_load: Mutex<Vec<Option<Vec<LoadedKey>>>>,
+    /// Each shard's keys of the start-up load, and the expired keys it logs as `DEL`s,
+    /// taken by that shard.
+    #[allow(clippy::type_complexity)]
+    pending_load: Mutex<Vec<Option<(Vec<LoadedKey>, Vec<(usize, Vec<u8>)>)>>>,
     /// A shutdown by signal asks shard 0 for the final save through this.
     shutdown_save: Mutex<Option<crossbeam_channel::Sender<bool>>>,
 }
@@ -155,8 +157,8 @@ pub fn parse_save(value: &str) -> Result<Vec<(u64, u64)>, String> {
 mod load;
 
 pub use load::{
-    begin_startup_load, debug_reload, load_task, read_and_decode, startup_load, Decoded, LoadError,
-    LoadOutcome, ReloadOptions,
+    begin_startup_load, debug_reload, load_task, read_and_decode, repl_aux, startup_load, DecodeAs,
+    Decoded, LoadError, LoadOutcome, ReloadOptions, ReplAux,
 };
 
 // ---------------------------------------------------------------------------------------
