@@ -254,20 +254,10 @@ async fn run_shard(
 /// shutdown leaves in TIME_WAIT then do not keep a restart off the port ([`bind_only`]
 /// binds with SO_REUSEADDR alone, which a TIME_WAIT without it refuses).
 fn listen(target: &str) -> std::io::Result<TcpListener> {
-    use std::net::ToSocketAddrs;
     use std::os::fd::{FromRawFd, IntoRawFd};
-    let addr = target
-        .to_socket_addrs()?
-        .next()
-        .ok_or_else(|| std::io::Error::other("no address"))?;
-    let socket = socket2::Socket::new(
-        socket2::Domain::for_address(addr),
-        socket2::Type::STREAM,
-        Some(socket2::Protocol::TCP),
-    )?;
-    socket.set_reuse_address(true)?;
+    let (socket, addr) = tcp_socket(target)?;
     socket.set_reuse_port(true)?;
-    socket.bind(&addr.into())?;
+    socket.bind(&addr)?;
     socket.listen(LISTEN_BACKLOG)?;
     // SAFETY: the fd is a listening TCP socket this function owns; the listener takes it.
     Ok(unsafe { TcpListener::from_raw_fd(socket.into_raw_fd()) })
@@ -284,6 +274,13 @@ const LISTEN_BACKLOG: i32 = 511;
 /// be queued on this short-lived socket and dropped when it closes, instead of being
 /// refused until the shards listen.
 fn bind_only(target: &str) -> std::io::Result<()> {
+    let (socket, addr) = tcp_socket(target)?;
+    socket.bind(&addr)
+}
+
+/// An unbound TCP socket for `target`'s address, with SO_REUSEADDR (as a listener has
+/// it: a port left in TIME_WAIT counts as free).
+fn tcp_socket(target: &str) -> std::io::Result<(socket2::Socket, socket2::SockAddr)> {
     use std::net::ToSocketAddrs;
     let addr = target
         .to_socket_addrs()?
@@ -292,11 +289,10 @@ fn bind_only(target: &str) -> std::io::Result<()> {
     let socket = socket2::Socket::new(
         socket2::Domain::for_address(addr),
         socket2::Type::STREAM,
-        None,
+        Some(socket2::Protocol::TCP),
     )?;
-    // As a listener would (std sets it too): a port left in TIME_WAIT counts as free.
     socket.set_reuse_address(true)?;
-    socket.bind(&addr.into())
+    Ok((socket, addr.into()))
 }
 
 fn check_ports_free(binds: &[String], port: u16) -> Result<(), String> {

@@ -11,7 +11,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::dataset::populate;
-use crate::support::repl::{digest, info_field, write_some, WAIT};
+use crate::support::repl::{digest, info_field, write_some, write_some_on, WAIT};
 use crate::support::resp::encode;
 use crate::support::{free_port, wait_for, Conn, Server, Value};
 
@@ -178,7 +178,7 @@ fn restarted_master_continues_a_redis_replica() {
             "10",
         ]);
         populate(&mut c);
-        write_some_shardis(&mut c, "pre", 100);
+        write_some_on(&mut c, "pre", 100);
         let short = short_lived(&mut c, 300);
         wait_for("replica caught up", WAIT, || {
             redis_replica_caught_up(&m, &r)
@@ -241,7 +241,7 @@ fn restarted_master_continues_a_redis_replica() {
             expired as i64
         );
         // More writes flow as usual.
-        write_some_shardis(&mut mc, "post", 50);
+        write_some_on(&mut mc, "post", 50);
         wait_for("replica caught up again", WAIT, || {
             redis_replica_caught_up(&m, &r)
         });
@@ -250,23 +250,6 @@ fn restarted_master_continues_a_redis_replica() {
         drop(m);
         let _ = std::fs::remove_dir_all(&dir);
     }
-}
-
-/// [`write_some`] through a connection (our master is not a `Server` here).
-fn write_some_shardis(c: &mut Conn, tag: &str, n: usize) {
-    for db in [0, 3, 9] {
-        assert_eq!(c.cmd(&["SELECT", &db.to_string()]), ok());
-        for i in 0..n {
-            let k = format!("{tag}:{i}");
-            c.cmd(&["SET", &k, &format!("v{i}")]);
-            c.cmd(&["RPUSH", &format!("l{tag}:{}", i % 7), &k]);
-            c.cmd(&["HSET", &format!("h{tag}:{}", i % 5), &k, "1"]);
-            if i % 10 == 0 {
-                c.cmd(&["PEXPIREAT", &k, "99999999999999"]);
-            }
-        }
-    }
-    assert_eq!(c.cmd(&["SELECT", "0"]), ok());
 }
 
 /// The Redis master's view of its one replica: (state, ACKed offset).

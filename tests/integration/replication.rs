@@ -133,6 +133,16 @@ fn cut_longer_than_the_backlog_forces_a_full_sync() {
     assert_in_sync(&m, &r);
 }
 
+/// A real replica of `m`, in sync, then stopped (SIGSTOP): it and its pid.
+fn synced_then_stopped(m: &Server) -> (Server, i32) {
+    let r = replica_of(m, &[]);
+    wait_for("link up", WAIT, || link_up(&r));
+    assert_in_sync(m, &r);
+    let pid = r.pid() as i32;
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    (r, pid)
+}
+
 /// A replica that stops reading while writes lap the ring many times is not dropped
 /// (the bytes it owes are kept, as Redis keeps them in its output buffer, up to the
 /// buffer's limits): resumed, it catches up on the same link.
@@ -140,11 +150,7 @@ fn cut_longer_than_the_backlog_forces_a_full_sync() {
 fn lagging_replica_keeps_its_link_past_the_ring() {
     // The default 1 MB ring, lapped ten times.
     let m = Server::shardis(2, &["--repl-diskless-sync-delay", "0"]);
-    let r = replica_of(&m, &[]);
-    wait_for("link up", WAIT, || link_up(&r));
-    assert_in_sync(&m, &r);
-    let pid = r.pid() as i32;
-    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    let (r, pid) = synced_then_stopped(&m);
     let mut c = m.conn();
     let big = "z".repeat(10_000);
     for i in 0..1000 {
@@ -172,11 +178,7 @@ fn stopped_replica_is_dropped_by_its_output_buffer_limit_and_resyncs() {
             "replica 256kb 128kb 1",
         ],
     );
-    let r = replica_of(&m, &[]);
-    wait_for("link up", WAIT, || link_up(&r));
-    assert_in_sync(&m, &r);
-    let pid = r.pid() as i32;
-    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    let (r, pid) = synced_then_stopped(&m);
     // The shards keep answering while the replica is stopped.
     let mut c = m.conn();
     let big = "y".repeat(10_000);

@@ -53,7 +53,11 @@ pub fn digest(s: &Server) -> Value {
 
 /// Writes on both shards and several dbs, with TTLs and collections.
 pub fn write_some(s: &Server, tag: &str, n: usize) {
-    let mut c = s.conn();
+    write_some_on(&mut s.conn(), tag, n);
+}
+
+/// [`write_some`] through a connection; it ends in db 0.
+pub fn write_some_on(c: &mut super::Conn, tag: &str, n: usize) {
     for db in [0, 3, 9] {
         c.cmd(&["SELECT", &db.to_string()]);
         for i in 0..n {
@@ -66,6 +70,7 @@ pub fn write_some(s: &Server, tag: &str, n: usize) {
             }
         }
     }
+    c.cmd(&["SELECT", "0"]);
 }
 
 /// Our master_repl_offset equals `off` exactly: PSYNC at `off + 1` continues (nothing
