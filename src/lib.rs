@@ -86,8 +86,10 @@
 //!   record appended by its coordinator before it releases its locks. SYNC/PSYNC hand the
 //!   connection to the replication core (its own executor), which runs full syncs from a
 //!   [`snapshot`] cut at an exact log offset, partial resyncs from the ring, and streams
-//!   the log to each replica; INFO replication, ROLE, WAIT and `min-replicas-*` read
-//!   [`replication::state`]. The replica side ([`replication::replica`]): REPLICAOF
+//!   the log to each replica (a replica the ring would lap, during its full sync or
+//!   while lagging, has its bytes copied out first, under its output buffer limits, as
+//!   Redis keeps them in the replica's output buffer); INFO replication, ROLE, WAIT and
+//!   `min-replicas-*` read [`replication::state`]. The replica side ([`replication::replica`]): REPLICAOF
 //!   starts a link task on shard 0, a client of the master like any connection: it runs
 //!   Redis's handshake and PSYNC, loads a full sync's RDB while it arrives (a decoder
 //!   thread turns bytes into entries, batched by owner shard), and applies the stream as
