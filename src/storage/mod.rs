@@ -3,10 +3,10 @@
 //! Only the shard's own executor thread touches its `Keyspace`; nothing here is shared
 //! or locked. Expiry is lazy (a read of an expired key deletes it) plus an active walk
 //! ([`Db::active_expire_step`]) the shard runs on a timer; on a replica neither deletes
-//! ([`Expiry`]). Every deletion by expiry is
-//! recorded in [`Db::expired_log`] and drained by the shard after each command: the
-//! replication log records each as a `DEL` before the command's own record
-//! (`commands::propagate`). [`Db::changes`] tells whether a command changed anything.
+//! ([`Expiry`]). Every deletion by expiry is recorded in [`Db::expired_log`] and drained
+//! by the shard after each command: the replication log records each as a `DEL` before
+//! the command's own record (`commands::propagate`). [`Db::changes`] tells whether a
+//! command changed anything.
 
 pub mod entry;
 pub mod hash;
@@ -85,10 +85,6 @@ impl Keyspace {
                 db.expiry = mode;
             }
         }
-    }
-
-    pub fn expiry(&self) -> Expiry {
-        self.expiry
     }
 
     /// The hasher every table of this shard uses.
@@ -360,7 +356,7 @@ impl Db {
             // Deleted, by this command or (when expired) as an expiry: the same touch.
             self.watch.touch_deleted(key);
         }
-        if self.expiry != Expiry::Keep && e.is_expired(now_ms) {
+        if self.is_gone(&e, now_ms) {
             self.expired_log.push(e.key().into());
             self.expired_total += 1;
             return None;
