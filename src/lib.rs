@@ -6,7 +6,9 @@
 //!   the port (SO_REUSEPORT) and owns the connections the kernel hands it. A connection's
 //!   shard is the *coordinator* of its commands: [`server::batch`] runs the commands of one
 //!   socket read as a batch — local keys inline, remote keys in one message per owner shard
-//!   — and writes the replies in request order. [`server::shard`] holds a shard's state and
+//!   — and writes the replies in request order. Plain remote batches wait in the shard's
+//!   outbox until the end of the scheduler round, so the batches of every connection
+//!   served in one round travel to a peer as one message, answered by one reply. [`server::shard`] holds a shard's state and
 //!   the two channel meshes (requests, replies) between shards. [`server::slot`] maps keys
 //!   to shards (Redis Cluster's CRC16 slots with hash tags). [`server::io`]: client sockets
 //!   are read and written with plain `recv`/`send`, their readiness collected by one
@@ -66,9 +68,12 @@
 //!   RESTORE ([`commands::dump`]), snapshots and replication's full sync use it.
 //! - [`snapshot`]: point-in-time snapshots without fork. The cut takes whole-database
 //!   locks on every shard through [`server::txn`] (so every cross-shard command is
-//!   entirely before or after it) and installs a copy-on-write state on every database;
+//!   entirely before or after it), shard by shard, and each shard installs a
+//!   copy-on-write state on every database in the message that grants its locks (the last
+//!   one also reads the log offset and lets go at once: one round trip of hold in all);
 //!   each shard then walks its tables with the segment cursor in a low-priority task
-//!   queue, and every write to an entry the walk has not reached serializes its old value
+//!   queue, in steps of at most 32 KiB of output (a step may stop inside a segment, at a
+//!   position), and every write to an entry the walk has not reached serializes its old value
 //!   first ([`storage::snapshot_hook`]). Fragments go through one bounded queue to one
 //!   writer thread and its framer (the RDB codec's): extra memory is what is in flight,
 //!   and no write waits for more than its own entry's serialization.

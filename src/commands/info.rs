@@ -535,12 +535,12 @@ fn render(
                 l("rdb_last_cow_size", &0);
                 l("rdb_last_load_keys_expired", &n(&p.load_keys_expired));
                 l("rdb_last_load_keys_loaded", &n(&p.load_keys_loaded));
-                // Ours: the longest a snapshot walk kept a shard's clients from running
-                // (the most a write waited for it), since the last snapshot began.
-                l(
-                    "shardis_snapshot_longest_hold_usec",
-                    &crate::snapshot::longest_hold_us(),
-                );
+                // Ours: the longest a snapshot (its cut, or a step of its walk) kept a
+                // shard's clients from running (the most a write waited for it), since
+                // the last snapshot began: wall-clock, and the shard's own CPU work in it.
+                let (hold_us, hold_cpu_us) = crate::snapshot::longest_hold_us();
+                l("shardis_snapshot_longest_hold_usec", &hold_us);
+                l("shardis_snapshot_longest_hold_cpu_usec", &hold_cpu_us);
                 l("aof_enabled", &(cfg.appendonly as u8));
                 l("aof_rewrite_in_progress", &0);
                 l("aof_rewrite_scheduled", &0);

@@ -192,6 +192,7 @@ async fn run_shard(
     for (_, rx) in rep_rx.streams() {
         glommio::spawn_local(shard.clone().serve_replies(rx)).detach();
     }
+    glommio::spawn_local(shard.clone().serve_outbox()).detach();
     glommio::spawn_local(active_expiry(shard.clone())).detach();
     if global.persist.loading.load(Ordering::Acquire) {
         glommio::spawn_local(persist::load_task(shard.clone())).detach();

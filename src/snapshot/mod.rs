@@ -206,8 +206,9 @@ fn claim() -> Result<Arc<Control>, SnapshotError> {
     Ok(control)
 }
 
-/// The longest a snapshot walk kept clients waiting, since the last snapshot began (µs).
-pub fn longest_hold_us() -> u64 {
+/// The longest a snapshot kept a shard's clients waiting since the last snapshot began,
+/// in µs: wall-clock, and the shard thread's own CPU time in it.
+pub fn longest_hold_us() -> (u64, u64) {
     walk::longest_hold_us()
 }
 
@@ -336,19 +337,37 @@ pub async fn start(
     // and `slave_repl_offset` agree. Taken before the locks, as the applier does (it
     // takes locks inside the gate): no cycle. Uncontended on a master.
     let gate = shard.global.replica.gate.hold().await;
-    let held = txn::acquire(shard, txn::whole_keyspace(shard.nshards, databases)).await;
-    // Every key is locked from here to the release: the cut holds writes too.
+    // Every shard installs its copy-on-write state when its whole-keyspace locks are
+    // granted, and the last one reads the log offset then, when every shard is held:
+    // every cross-shard command is entirely before or after the cut, and the offset is
+    // exactly the cut's. Writes wait from a shard's grant to its release.
     let cut_started = std::time::Instant::now();
     let c = control.clone();
-    let per_shard = shard
-        .fanout(move |s| walk::install(s, encode, tx.clone(), c.clone()))
-        .await;
-    let repl_offset = log_offset_at_cut(shard);
-    let repl = repl_offset.and_then(|x| repl_info_at_cut(&shard.global, x));
+    type RepInfo = Option<(u64, String, u64)>;
+    let (held, per_shard) = txn::acquire_each(
+        shard,
+        txn::whole_keyspace(shard.nshards, databases),
+        move |s, last| {
+            let sizes = walk::install(s, encode, tx.clone(), c.clone());
+            let at_cut: Option<(Option<u64>, RepInfo)> = last.then(|| {
+                let offset = log_offset_at_cut(s);
+                (offset, offset.and_then(|x| repl_info_at_cut(&s.global, x)))
+            });
+            (sizes, at_cut)
+        },
+    )
+    .await;
     let at = unix_ms();
     txn::release(shard, held).await;
-    walk::record_hold(cut_started.elapsed());
+    // The cut's hold is message latency between shards, not CPU work: it counts whole.
+    let cut_ns = cut_started.elapsed();
+    walk::record_hold(cut_ns, cut_ns.as_nanos() as u64);
     drop(gate);
+    let (repl_offset, repl) = per_shard
+        .iter()
+        .find_map(|(_, at_cut)| at_cut.clone())
+        .unwrap_or((None, None));
+    let per_shard: Vec<Vec<(u64, u64)>> = per_shard.into_iter().map(|(s, _)| s).collect();
     let mut db_sizes = vec![(0, 0); databases];
     for sizes in &per_shard {
         for (acc, (keys, volatile)) in db_sizes.iter_mut().zip(sizes) {

@@ -76,19 +76,39 @@ impl KeyspaceOwner for RefCell<Keyspace> {
 
 /// The longest interval, over every shard's walk since the last snapshot began, between
 /// two moments its clients could run (INFO `shardis_snapshot_longest_hold_usec`): what a
-/// write may wait for the walk.
+/// write may wait for the walk. Wall-clock time, so it includes the moments the kernel
+/// ran another thread (the client, the other shard, the writer) on a busy machine;
+/// [`LONGEST_HOLD_CPU_NS`] counts only the shard thread's own work in those intervals.
 static LONGEST_HOLD_NS: AtomicU64 = AtomicU64::new(0);
+static LONGEST_HOLD_CPU_NS: AtomicU64 = AtomicU64::new(0);
 
 pub(crate) fn reset_longest_hold() {
     LONGEST_HOLD_NS.store(0, Ordering::Relaxed);
+    LONGEST_HOLD_CPU_NS.store(0, Ordering::Relaxed);
 }
 
-pub(crate) fn record_hold(held: Duration) {
-    LONGEST_HOLD_NS.fetch_max(held.as_nanos() as u64, Ordering::Relaxed);
+/// Records a hold: `wall` long, `cpu_ns` of it this thread's own work.
+pub(crate) fn record_hold(wall: Duration, cpu_ns: u64) {
+    LONGEST_HOLD_NS.fetch_max(wall.as_nanos() as u64, Ordering::Relaxed);
+    LONGEST_HOLD_CPU_NS.fetch_max(cpu_ns, Ordering::Relaxed);
 }
 
-pub(crate) fn longest_hold_us() -> u64 {
-    LONGEST_HOLD_NS.load(Ordering::Relaxed) / 1000
+pub(crate) fn longest_hold_us() -> (u64, u64) {
+    (
+        LONGEST_HOLD_NS.load(Ordering::Relaxed) / 1000,
+        LONGEST_HOLD_CPU_NS.load(Ordering::Relaxed) / 1000,
+    )
+}
+
+/// CPU time this thread has used, in nanoseconds.
+fn thread_cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
 thread_local! {
@@ -255,6 +275,8 @@ async fn walk<K: KeyspaceOwner>(
 ///   at 1 ms; under load a 250 µs visit let SET throughput fall to 40%).
 struct Pace {
     clients_checked: Instant,
+    /// This thread's CPU time at `clients_checked`.
+    clients_checked_cpu_ns: u64,
     reactor_visited: Instant,
     /// The current [`BUSY_WINDOW`]: its start and the command count then.
     window_start: Instant,
@@ -267,6 +289,7 @@ impl Pace {
         let now = Instant::now();
         Pace {
             clients_checked: now,
+            clients_checked_cpu_ns: thread_cpu_ns(),
             reactor_visited: now,
             window_start: now,
             window_commands: 0,
@@ -278,11 +301,16 @@ impl Pace {
     fn reactor_ran(&mut self) {
         self.reactor_visited = Instant::now();
         self.clients_checked = self.reactor_visited;
+        self.clients_checked_cpu_ns = thread_cpu_ns();
     }
 
     async fn after_step<K: KeyspaceOwner>(&mut self, owner: &K) {
         let now = Instant::now();
-        record_hold(now.duration_since(self.clients_checked));
+        let cpu_ns = thread_cpu_ns();
+        record_hold(
+            now.duration_since(self.clients_checked),
+            cpu_ns.saturating_sub(self.clients_checked_cpu_ns),
+        );
         let visit_every = if self.busy {
             REACTOR_VISIT
         } else {
@@ -299,6 +327,7 @@ impl Pace {
             }
         } else if now.duration_since(self.clients_checked) >= CLIENT_CHECK {
             self.clients_checked = now;
+            self.clients_checked_cpu_ns = cpu_ns;
             if owner.wake_ready_clients() {
                 glommio::executor().yield_task_queue_now().await;
             }

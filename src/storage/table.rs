@@ -306,6 +306,19 @@ impl<E: Keyed> Table<E> {
         }
     }
 
+    /// The entries of the segment holding position `pos`, and the position where the next
+    /// segment starts (`POS_END` after the last one).
+    pub fn segment_at_pos(&self, pos: u64) -> (&HashTable<E>, u64) {
+        let seg = &self.segments[self.segment_at(pos.min(POS_END - 1))];
+        (&seg.entries, seg.range(pos.min(POS_END - 1)).1)
+    }
+
+    /// Where the segment holding position `pos` starts.
+    pub fn segment_start(&self, pos: u64) -> u64 {
+        let seg = &self.segments[self.segment_at(pos.min(POS_END - 1))];
+        seg.range(pos.min(POS_END - 1)).0
+    }
+
     /// Visits every entry of the segment holding position `pos` and returns the position
     /// where the next segment starts (`POS_END` after the last one).
     pub fn scan_segment(&self, pos: u64, mut visit: impl FnMut(&E)) -> u64 {

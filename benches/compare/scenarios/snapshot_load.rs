@@ -105,26 +105,38 @@ fn bgsave_in_progress(c: &mut Client) -> Res<bool> {
 
 use super::snapshot::children_private_dirty;
 
-/// The server's own account of the longest time the snapshot kept writes waiting (ms):
-/// Redis's `latest_fork_usec` (its main thread is stopped in `fork`), shardis's
-/// `shardis_snapshot_longest_hold_usec` (the cut, and the longest interval between two
-/// moments a walking shard let its clients run). Free of the client side's scheduling
-/// noise, which the reply-gap stall includes.
-fn server_hold_ms(c: &mut Client) -> Res<f64> {
+/// The server's own account of the longest time the snapshot kept writes waiting (ms),
+/// wall-clock and the server's own CPU work in it: Redis's `latest_fork_usec` for both
+/// (its main thread is busy in `fork` copying page tables), shardis's
+/// `shardis_snapshot_longest_hold_usec` and `..._cpu_usec` (the cut, and the longest
+/// interval between two moments a walking shard let its clients run; the wall-clock one
+/// includes the kernel running other threads meanwhile). Free of the client side's
+/// scheduling noise, which the reply-gap stall includes.
+fn server_hold_ms(c: &mut Client) -> Res<(f64, f64)> {
     let mut text = c.cmd(&["INFO", "stats"])?;
     text.push_str(&c.cmd(&["INFO", "persistence"])?);
     let field = |name: &str| {
         text.lines()
             .find_map(|l| l.trim().strip_prefix(name)?.parse::<f64>().ok())
     };
-    field("shardis_snapshot_longest_hold_usec:")
-        .or_else(|| field("latest_fork_usec:"))
-        .map(|us| us / 1000.0)
-        .ok_or_else(|| "no hold/fork time in INFO".to_string())
+    let ms = |names: [&str; 2]| {
+        field(names[0])
+            .or_else(|| field(names[1]))
+            .map(|us| us / 1000.0)
+            .ok_or_else(|| "no hold/fork time in INFO".to_string())
+    };
+    Ok((
+        ms(["shardis_snapshot_longest_hold_usec:", "latest_fork_usec:"])?,
+        ms([
+            "shardis_snapshot_longest_hold_cpu_usec:",
+            "latest_fork_usec:",
+        ])?,
+    ))
 }
 
 struct Round {
     server_hold_ms: f64,
+    server_hold_cpu_ms: f64,
     peak_over_steady: f64,
     stall_before_ms: f64,
     stall_during_ms: f64,
@@ -176,7 +188,7 @@ fn one_round(p: &Server, n: u64) -> Res<Round> {
     }
     let ended = t0.elapsed();
     stop.store(true, Ordering::Relaxed);
-    let server_hold_ms = server_hold_ms(&mut c)?;
+    let (server_hold_ms, server_hold_cpu_ms) = server_hold_ms(&mut c)?;
     let mut per_conn = Vec::new();
     for t in threads {
         per_conn.push(t.join().map_err(|_| "load thread panicked".to_string())??);
@@ -185,6 +197,7 @@ fn one_round(p: &Server, n: u64) -> Res<Round> {
     let (tput_during, stall_during_ms) = window(&per_conn, started, ended);
     Ok(Round {
         server_hold_ms,
+        server_hold_cpu_ms,
         peak_over_steady: peak as f64 / steady as f64,
         stall_before_ms,
         stall_during_ms,
@@ -226,7 +239,7 @@ impl Scenario for SnapshotLoad {
                 drop(p);
                 eprintln!(
                     "[snapshot_load round {}] {name:<7} BGSAVE {:.2} s  peak/steady {:.3}  \
-                     stall before {:.2} ms during {:.2} ms (server hold {:.3} ms)  SET/s \
+                     stall before {:.2} ms during {:.2} ms (server hold {:.3} ms, cpu {:.3} ms)  SET/s \
                      before {:.0} during {:.0} ({:.2})",
                     round + 1,
                     r.bgsave_s,
@@ -234,6 +247,7 @@ impl Scenario for SnapshotLoad {
                     r.stall_before_ms,
                     r.stall_during_ms,
                     r.server_hold_ms,
+                    r.server_hold_cpu_ms,
                     r.tput_before,
                     r.tput_during,
                     r.tput_during / r.tput_before
@@ -247,6 +261,7 @@ impl Scenario for SnapshotLoad {
                             ("peak/steady memory", r.peak_over_steady),
                             ("stall during ms", r.stall_during_ms),
                             ("server hold ms", r.server_hold_ms),
+                            ("server hold cpu ms", r.server_hold_cpu_ms),
                             ("stall before ms", r.stall_before_ms),
                             ("rps during/before", r.tput_during / r.tput_before),
                             ("BGSAVE s", r.bgsave_s),

@@ -97,6 +97,14 @@ pub enum Grant {
         /// Where the commands' replication records go (returned to the coordinator).
         capture: super::shard::Capture,
     },
+    /// A coordinator on another shard sent a closure to run once granted
+    /// ([`acquire_each`]); `release`: let go right after it.
+    RunOp {
+        origin: usize,
+        req_id: u64,
+        op: super::shard::ShardOp,
+        release: bool,
+    },
 }
 
 /// One shard's lock table and its idle flag (the fast path reads only the flag).
@@ -235,6 +243,32 @@ fn answer(s: &ShardCtx, tx: TxId, grant: Grant) {
             }
             s.deliver(origin, req_id, payload);
         }
+        Grant::RunOp {
+            origin,
+            req_id,
+            op,
+            release,
+        } => {
+            let payload = ReplyPayload::Op(op(s));
+            if release {
+                unlock(s, tx);
+            }
+            s.deliver(origin, req_id, payload);
+        }
+    }
+}
+
+/// Takes `set` for `tx` on this shard and acts on `grant` once it is granted (now, or
+/// when the locks in the way are released).
+pub(crate) fn lock_then(s: &ShardCtx, tx: TxId, set: LockSet, grant: Grant) {
+    let granted = {
+        let mut table = s.txn.table.borrow_mut();
+        let g = table.acquire(tx, set, grant);
+        s.txn.refresh(&table);
+        g
+    };
+    if let Some(grant) = granted {
+        answer(s, tx, grant);
     }
 }
 
@@ -252,15 +286,7 @@ pub(crate) fn lock_and_run(s: &ShardCtx, tx: TxId, grant: Grant) {
         }
         _ => LockSet::default(),
     };
-    let granted = {
-        let mut table = s.txn.table.borrow_mut();
-        let g = table.acquire(tx, set, grant);
-        s.txn.refresh(&table);
-        g
-    };
-    if let Some(grant) = granted {
-        answer(s, tx, grant);
-    }
+    lock_then(s, tx, set, grant);
 }
 
 /// The locks a transaction holds, to be released with [`release`].
@@ -321,6 +347,53 @@ pub async fn acquire(shard: &Rc<ShardCtx>, mut parts: Vec<(usize, LockSet)>) -> 
         shards,
         for_exec: false,
     }
+}
+
+/// Takes every shard's set like [`acquire`], and runs `f(shard, last)` on each shard the
+/// moment its locks are granted, in the same message. The last shard (`last == true`)
+/// lets go right after `f`: while `f` runs there, every shard is locked. Returns the
+/// locks still held (release them with [`release`]) and `f`'s results in shard order.
+///
+/// A shard's data cannot change from its grant to the release, so what `f` sees there is
+/// what the shard holds at the moment all of them are locked: a snapshot's cut installs
+/// its copy-on-write state this way, holding the first shard one round trip and the
+/// last one not at all, instead of a round trip each to lock, to install and to release.
+pub async fn acquire_each<R, F>(
+    shard: &Rc<ShardCtx>,
+    mut parts: Vec<(usize, LockSet)>,
+    f: F,
+) -> (Held, Vec<R>)
+where
+    R: Send + 'static,
+    F: Fn(&ShardCtx, bool) -> R + Send + Clone + 'static,
+{
+    parts.sort_by_key(|p| p.0);
+    let id = shard.txn.new_tx(shard.id);
+    let mut held = Held {
+        id,
+        shards: Vec::with_capacity(parts.len()),
+        for_exec: false,
+    };
+    let mut results = Vec::with_capacity(parts.len());
+    let n = parts.len();
+    for (i, (owner, set)) in parts.into_iter().enumerate() {
+        let last = i + 1 == n;
+        if owner == shard.id {
+            acquire_here(shard, id, set).await;
+            results.push(f(shard, last));
+            if last {
+                unlock(shard, id);
+            }
+        } else {
+            let g = f.clone();
+            let op: super::shard::ShardOp = Box::new(move |s| Box::new(g(s, last)));
+            results.push(shard.lock_op(owner, id, set, op, last).await);
+        }
+        if !last {
+            held.shards.push(owner);
+        }
+    }
+    (held, results)
 }
 
 /// Releases a transaction's locks on every shard it holds (no reply awaited: a later
