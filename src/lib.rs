@@ -2,7 +2,8 @@
 //!
 //! # Code map
 //!
-//! - [`server`]: one glommio executor per shard, pinned to a core. Every shard listens on
+//! - [`server`]: one glommio executor per shard, pinned to a core (released while another
+//!   program keeps that core busy, [`server::affinity`]). Every shard listens on
 //!   the port (SO_REUSEPORT) and owns the connections the kernel hands it. A connection's
 //!   shard is the *coordinator* of its commands: [`server::batch`] runs the commands of one
 //!   socket read as a batch — local keys inline, remote keys in one message per owner shard

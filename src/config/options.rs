@@ -43,8 +43,9 @@ pub struct Config {
     /// How long an idle shard spins before parking its thread, in microseconds. Spinning
     /// saves the ~75 µs cross-core wakeup on the next message but burns CPU.
     pub shard_spin_us: u64,
-    /// Pin shard i to CPU i (mod the CPU count); "no" lets the kernel schedule the shard
-    /// threads anywhere.
+    /// Pin shard i to CPU i (mod the CPU count), released while another program keeps
+    /// that CPU busy ([`crate::server::affinity`]); "no" lets the kernel schedule the
+    /// shard threads anywhere.
     pub shard_pin_cpus: bool,
     /// Active expiry runs this many times per second.
     pub hz: u64,

@@ -8,6 +8,7 @@
 //! waits: for the shards to be listening (then it logs "Ready to accept connections"), and
 //! for a signal or SHUTDOWN (then it exits the process).
 
+pub mod affinity;
 pub mod batch;
 pub mod blocking;
 pub mod client;
@@ -181,6 +182,7 @@ async fn run_shard(
     requests: MeshBuilder<ShardRequest, glommio::channels::channel_mesh::Full>,
     replies: MeshBuilder<ShardReply, glommio::channels::channel_mesh::Full>,
     ready: crossbeam_channel::Sender<Result<usize, String>>,
+    pinned_to: Option<(usize, affinity::CpuSet)>,
 ) {
     let (req_tx, mut req_rx) = requests.join().await.expect("join request mesh");
     let (rep_tx, mut rep_rx) = replies.join().await.expect("join reply mesh");
@@ -193,6 +195,9 @@ async fn run_shard(
         glommio::spawn_local(shard.clone().serve_replies(rx)).detach();
     }
     glommio::spawn_local(shard.clone().serve_outbox()).detach();
+    if let Some((home, all)) = pinned_to {
+        glommio::spawn_local(affinity::watch(home, all)).detach();
+    }
     glommio::spawn_local(active_expiry(shard.clone())).detach();
     if global.persist.loading.load(Ordering::Acquire) {
         glommio::spawn_local(persist::load_task(shard.clone())).detach();
@@ -421,11 +426,13 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
     let replies = MeshBuilder::<ShardReply, _>::full(nshards, MESH_CHANNEL_CAPACITY);
     let (ready_tx, ready_rx) = crossbeam_channel::bounded(nshards);
     let mut handles = Vec::with_capacity(nshards);
+    // Read before any shard pins itself: the CPUs a released pin may use.
+    let process_cpus = affinity::CpuSet::current();
     for id in 0..nshards {
-        let placement = if pin_cpus {
-            Placement::Fixed(id % cores)
-        } else {
-            Placement::Unbound
+        let (placement, pinned_to) = match (pin_cpus, process_cpus) {
+            (true, Some(all)) => (Placement::Fixed(id % cores), Some((id % cores, all))),
+            (true, None) => (Placement::Fixed(id % cores), None),
+            (false, _) => (Placement::Unbound, None),
         };
         let mut builder = LocalExecutorBuilder::new(placement)
             .name(&format!("shard-{id}"))
@@ -441,7 +448,7 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
             replies.clone(),
             ready_tx.clone(),
         );
-        match builder.spawn(move || run_shard(id, g, rq, rp, ready)) {
+        match builder.spawn(move || run_shard(id, g, rq, rp, ready, pinned_to)) {
             Ok(handle) => handles.push(Some(handle)),
             Err(e) => {
                 log::warning(&format!("Can't start shard {id}: {e}"));
