@@ -174,6 +174,14 @@ impl Captured {
     }
 }
 
+/// The typed result of a request answered by running a [`ShardOp`].
+async fn op_result<R: 'static>(rx: oneshot::Receiver<ReplyPayload>) -> R {
+    match rx.await {
+        ReplyPayload::Op(any) => *any.downcast::<R>().expect("op result type"),
+        ReplyPayload::Batch { .. } => unreachable!("op answered with a batch"),
+    }
+}
+
 /// Wall-clock milliseconds since the Unix epoch.
 pub fn unix_ms() -> u64 {
     std::time::SystemTime::now()
@@ -642,10 +650,7 @@ impl ShardCtx {
                 release,
             })
             .await;
-        match rx.await {
-            ReplyPayload::Op(any) => *any.downcast::<R>().expect("op result type"),
-            ReplyPayload::Batch { .. } => unreachable!("op answered with a batch"),
-        }
+        op_result(rx).await
     }
 
     /// Releases a transaction's locks on another shard (nothing to wait for).
@@ -671,10 +676,7 @@ impl ShardCtx {
         let rx = self
             .request_op(shard, Box::new(move |s| Box::new(f(s))))
             .await;
-        match rx.await {
-            ReplyPayload::Op(any) => *any.downcast::<R>().expect("op result type"),
-            ReplyPayload::Batch { .. } => unreachable!("op answered with a batch"),
-        }
+        op_result(rx).await
     }
 
     /// Sends `op` to run on `shard`; the receiver gets its result.
