@@ -34,7 +34,13 @@ const FEED_HIGH_WATER: usize = 8 << 20;
 const KEEP_POLL: Duration = Duration::from_millis(1);
 const KEEP_POLL_BUSY: Duration = Duration::from_micros(100);
 /// A streaming replica's bytes are copied out of the ring once fewer than this many
-/// (or half the ring) are left before writes overwrite them.
+/// (or three quarters of the ring) are left before writes overwrite them, and the
+/// keeper looks every [`KEEP_POLL_BUSY`] once a replica owes an eighth of the ring: one
+/// client writing 10 KB values fills a 1 MB ring in ~3 ms here, so a keeper that looked
+/// every millisecond from half the ring could be lapped by one late wake-up. The keeper
+/// is not the writers' back-pressure: a core thread kept off the CPU for longer than the
+/// ring's headroom lasts still loses a lagging replica (it then resyncs in full), where
+/// Redis's output buffer is filled by the writing thread itself.
 const KEEP_MARGIN: u64 = 4 << 20;
 
 /// What a round hands to each of its members, in order.
@@ -365,10 +371,19 @@ async fn keep_log(core: Rc<Core>, link: Rc<Link>) {
     let mut copying = false;
     while !link.closed.get() {
         let lag = (log_.offset() + 1).saturating_sub(link.next.get());
-        let room = (log_.capacity() as u64).saturating_sub(lag);
-        if link.streaming.get() && room >= KEEP_MARGIN.min(log_.capacity() as u64 / 2) {
+        let capacity = log_.capacity() as u64;
+        let room = capacity.saturating_sub(lag);
+        // While the replica still owes kept bytes it is not reading: keep copying
+        // everything, as Redis's output buffer keeps growing (up to its limits).
+        let owed = !link.kept.borrow().is_empty();
+        if link.streaming.get() && !owed && room >= KEEP_MARGIN.min(capacity * 3 / 4) {
             copying = false;
-            glommio::timer::sleep(KEEP_POLL).await;
+            let poll = if lag > capacity / 8 {
+                KEEP_POLL_BUSY
+            } else {
+                KEEP_POLL
+            };
+            glommio::timer::sleep(poll).await;
             continue;
         }
         buf.clear();
@@ -383,7 +398,11 @@ async fn keep_log(core: Rc<Core>, link: Rc<Link>) {
                 return;
             }
             Ok(0) => {
-                let poll = if copying { KEEP_POLL_BUSY } else { KEEP_POLL };
+                let poll = if copying || owed {
+                    KEEP_POLL_BUSY
+                } else {
+                    KEEP_POLL
+                };
                 copying = false;
                 glommio::timer::sleep(poll).await;
             }
