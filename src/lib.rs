@@ -9,9 +9,10 @@
 //!   socket read as a batch — local keys inline, remote keys in one message per owner shard
 //!   — and writes the replies in request order. Plain remote batches wait in the shard's
 //!   outbox until the end of the scheduler round, so the batches of every connection
-//!   served in one round travel to a peer as one message, answered by one reply. [`server::shard`] holds a shard's state and
-//!   the two channel meshes (requests, replies) between shards. [`server::slot`] maps keys
-//!   to shards (Redis Cluster's CRC16 slots with hash tags). [`server::io`]: client sockets
+//!   served in one round travel to a peer as one message, answered by one reply.
+//!   [`server::shard`] holds a shard's state and the two channel meshes (requests,
+//!   replies) between shards. [`server::slot`] maps keys to shards (Redis Cluster's
+//!   CRC16 slots with hash tags). [`server::io`]: client sockets
 //!   are read and written with plain `recv`/`send`, their readiness collected by one
 //!   edge-triggered epoll per shard; glommio's io_uring poll is armed only when a shard has
 //!   nothing ready (glommio's own stream arms one per read, which cost an interrupt per
@@ -74,8 +75,8 @@
 //!   one also reads the log offset and lets go at once: one round trip of hold in all);
 //!   each shard then walks its tables with the segment cursor in a low-priority task
 //!   queue, in steps of at most 32 KiB of output (a step may stop inside a segment, at a
-//!   position), and every write to an entry the walk has not reached serializes its old value
-//!   first ([`storage::snapshot_hook`]). Fragments go through one bounded queue to one
+//!   position), and every write to an entry the walk has not reached serializes its old
+//!   value first ([`storage::snapshot_hook`]). Fragments go through one bounded queue to one
 //!   writer thread and its framer (the RDB codec's): extra memory is what is in flight,
 //!   and no write waits for more than its own entry's serialization.
 //! - [`server::persist`]: SAVE, BGSAVE, save points, the final save of a shutdown and

@@ -41,8 +41,9 @@ impl CpuSet {
     }
 
     fn only(cpu: usize) -> CpuSet {
-        // SAFETY: as in `current`; CPU_SET stays within the set's bits for cpu < 1024.
+        // SAFETY: an all-zero cpu_set_t is a valid empty set.
         let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+        // SAFETY: CPU_SET ignores CPUs beyond the set's 1024 bits.
         unsafe { libc::CPU_SET(cpu, &mut set) };
         CpuSet(set)
     }

@@ -515,9 +515,9 @@ impl ShardCtx {
     /// A plain batch (no transaction, records appended by the owner) waits in the outbox
     /// until the end of this scheduler round and travels with every other plain batch
     /// this shard's connections produce for that peer meanwhile: one message and one
-    /// reply per peer per round instead of one per client read. At P1 with many clients
-    /// this divides the messages, and with them the peer's wake-ups and glommio's
-    /// per-round reactor work, by the number of clients served in a round.
+    /// reply per peer per round instead of one per client read. Measured with 2 shards:
+    /// P16 server CPU per request 1.60 -> 1.55 µs; P1 unchanged (there a round rarely
+    /// holds more than one remote read, and the peer's sleep/wake cycles dominate).
     pub async fn send_batch(
         &self,
         shard: usize,

@@ -343,17 +343,14 @@ pub async fn start(
     // exactly the cut's. Writes wait from a shard's grant to its release.
     let cut_started = std::time::Instant::now();
     let c = control.clone();
-    type RepInfo = Option<(u64, String, u64)>;
     let (held, per_shard) = txn::acquire_each(
         shard,
         txn::whole_keyspace(shard.nshards, databases),
         move |s, last| {
             let sizes = walk::install(s, encode, tx.clone(), c.clone());
-            let at_cut: Option<(Option<u64>, RepInfo)> = last.then(|| {
-                let offset = log_offset_at_cut(s);
-                (offset, offset.and_then(|x| repl_info_at_cut(&s.global, x)))
-            });
-            (sizes, at_cut)
+            // Read on the last shard, while every shard is held.
+            let offset = last.then(|| log_offset_at_cut(s)).flatten();
+            (sizes, offset.map(|x| (x, repl_info_at_cut(&s.global, x))))
         },
     )
     .await;
@@ -363,11 +360,10 @@ pub async fn start(
     let cut_ns = cut_started.elapsed();
     walk::record_hold(cut_ns, cut_ns.as_nanos() as u64);
     drop(gate);
-    let (repl_offset, repl) = per_shard
-        .iter()
-        .find_map(|(_, at_cut)| at_cut.clone())
-        .unwrap_or((None, None));
-    let per_shard: Vec<Vec<(u64, u64)>> = per_shard.into_iter().map(|(s, _)| s).collect();
+    let (per_shard, at_cut): (Vec<_>, Vec<_>) = per_shard.into_iter().unzip();
+    let at_cut = at_cut.into_iter().flatten().next();
+    let repl_offset = at_cut.as_ref().map(|(x, _)| *x);
+    let repl = at_cut.and_then(|(_, info)| info);
     let mut db_sizes = vec![(0, 0); databases];
     for sizes in &per_shard {
         for (acc, (keys, volatile)) in db_sizes.iter_mut().zip(sizes) {

@@ -183,13 +183,14 @@ impl Cow {
             ..
         } = self;
         let table = frozen.as_ref().unwrap_or(live);
-        let (entries, seg_end) = table.segment_at_pos(*cursor);
+        let (entries, range) = table.segment_at_pos(*cursor);
+        let seg_end = range.end;
         let skip = |e: &Entry| -> bool {
             !ahead.is_empty() && is_ahead(ahead, table.position_of(e.key()), e.key())
         };
         // The cursor is at a segment's start unless the previous step stopped inside it.
-        let whole = *cursor == table.segment_start(*cursor)
-            && entries.iter().map(size_hint).sum::<usize>() <= STEP_BYTES;
+        let whole =
+            *cursor == range.start && entries.iter().map(size_hint).sum::<usize>() <= STEP_BYTES;
         let end = if whole {
             for e in entries.iter() {
                 if !skip(e) {

@@ -306,27 +306,24 @@ impl<E: Keyed> Table<E> {
         }
     }
 
-    /// The entries of the segment holding position `pos`, and the position where the next
-    /// segment starts (`POS_END` after the last one).
-    pub fn segment_at_pos(&self, pos: u64) -> (&HashTable<E>, u64) {
-        let seg = &self.segments[self.segment_at(pos.min(POS_END - 1))];
-        (&seg.entries, seg.range(pos.min(POS_END - 1)).1)
-    }
-
-    /// Where the segment holding position `pos` starts.
-    pub fn segment_start(&self, pos: u64) -> u64 {
-        let seg = &self.segments[self.segment_at(pos.min(POS_END - 1))];
-        seg.range(pos.min(POS_END - 1)).0
+    /// The entries of the segment holding position `pos`, and the segment's range of
+    /// positions: where it starts and where the next one starts (`POS_END` after the
+    /// last one).
+    pub fn segment_at_pos(&self, pos: u64) -> (&HashTable<E>, std::ops::Range<u64>) {
+        let pos = pos.min(POS_END - 1);
+        let seg = &self.segments[self.segment_at(pos)];
+        let (start, end) = seg.range(pos);
+        (&seg.entries, start..end)
     }
 
     /// Visits every entry of the segment holding position `pos` and returns the position
     /// where the next segment starts (`POS_END` after the last one).
     pub fn scan_segment(&self, pos: u64, mut visit: impl FnMut(&E)) -> u64 {
-        let seg = &self.segments[self.segment_at(pos.min(POS_END - 1))];
-        for e in seg.entries.iter() {
+        let (entries, range) = self.segment_at_pos(pos);
+        for e in entries.iter() {
             visit(e);
         }
-        seg.range(pos.min(POS_END - 1)).1
+        range.end
     }
 
     /// A pseudo-random entry, chosen with the random number `r`.
