@@ -287,6 +287,13 @@ impl Client {
                 break;
             }
         }
+        if let Some(owner) = self.direct_owner(&slots, first_unsent, output) {
+            // Every reply comes from one other shard: it writes them to the socket itself.
+            let items = std::mem::take(&mut queued[owner]);
+            let fd = self.io.as_ref().expect("checked").fd;
+            self.in_flight = Some(self.shard.send_direct(owner, items, self.resp3, fd));
+            return;
+        }
         self.flush(&mut queued, &mut slots[first_unsent..], &mut chunks)
             .await;
         if chunks.is_empty() && slots.iter().all(|s| !matches!(s, Slot::Skipped)) {
@@ -303,6 +310,32 @@ impl Client {
             }
         }
         self.out.clear();
+    }
+
+    /// The shard that may write this read's replies to the socket itself
+    /// ([`super::direct`]): every command of the read is queued for it, plain (no
+    /// transaction, no EXEC, replies on) and nothing is waiting to be written before them.
+    fn direct_owner(
+        &self,
+        slots: &[Slot],
+        first_unsent: usize,
+        output: &BytesMut,
+    ) -> Option<usize> {
+        let Some(Slot::Queued { shard: owner, .. }) = slots.first() else {
+            return None;
+        };
+        let plain = self.tx.is_none()
+            && self.multi.unit.is_none()
+            && self.reply_mode == ReplyMode::On
+            && !self.close_after_reply
+            && !self.is_master
+            && self.io.is_some()
+            && self.in_flight.is_none();
+        let one_owner = slots
+            .iter()
+            .all(|s| matches!(s, Slot::Queued { shard, .. } if shard == owner));
+        (plain && one_owner && first_unsent == 0 && output.is_empty() && self.out.is_empty())
+            .then_some(*owner)
     }
 
     /// Sends every queued per-shard batch (one message per shard), waits for all of them,

@@ -157,6 +157,9 @@ pub struct Client {
     /// `-READONLY`, never see a key as expired, get no replies and are not propagated by
     /// us (the link appends the master's bytes verbatim).
     pub is_master: bool,
+    /// A read whose replies its owner shard is writing to the socket ([`super::direct`]):
+    /// settled before anything else of this client runs or is written.
+    pub in_flight: Option<super::direct::InFlight>,
 }
 
 impl Client {

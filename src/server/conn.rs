@@ -187,6 +187,7 @@ pub async fn serve(shard: Rc<ShardCtx>, mut stream: TcpStream) {
         multi: Default::default(),
         repl: None,
         is_master: false,
+        in_flight: None,
     };
     log::verbose(&format!("Accepted {peer}"));
     let handoff = run(&mut client, &mut stream).await;
@@ -238,6 +239,45 @@ enum Wake {
     Readable,
     Killed,
     IdleTimeout,
+    /// The owner of a direct reply sent back what it could not write.
+    DirectRest(BytesMut),
+}
+
+/// Writes `bytes` with send(2) on the raw fd; only a full socket buffer falls back to
+/// glommio's readiness wait. False when the connection failed.
+async fn write_out(fd: std::os::fd::RawFd, stream: &mut TcpStream, bytes: &[u8]) -> bool {
+    let sent = match super::io::send(fd, bytes) {
+        Ok(n) => n,
+        Err(_) => return false,
+    };
+    sent == bytes.len() || stream.write_all(&bytes[sent..]).await.is_ok()
+}
+
+impl Client {
+    /// Waits until a direct reply in flight is out ([`super::direct`]): writes what its
+    /// owner sent back, if anything. False when the connection failed.
+    async fn settle_direct(&mut self, stream: &mut TcpStream) -> bool {
+        let Some(flight) = self.in_flight.take() else {
+            return true;
+        };
+        let (req_id, wrote) = (flight.req_id, flight.wrote);
+        let (rest, answered) = flight.settle().await;
+        if !answered {
+            self.shard.forget(req_id);
+        }
+        self.direct_done(wrote, stream, rest).await
+    }
+
+    /// The end of a direct reply: its write counts for WAIT, its unsent bytes go out.
+    async fn direct_done(&mut self, wrote: bool, stream: &mut TcpStream, rest: BytesMut) -> bool {
+        if wrote {
+            self.note_write();
+        }
+        let Some(fd) = self.io.as_ref().map(|io| io.fd) else {
+            return rest.is_empty();
+        };
+        rest.is_empty() || write_out(fd, stream, &rest).await
+    }
 }
 
 /// Serves the socket until it closes; `Some(unparsed input)` when it leaves the shard for
@@ -253,7 +293,12 @@ async fn run(client: &mut Client, stream: &mut TcpStream) -> Option<BytesMut> {
         }
     };
     client.io = Some(io.clone());
-    let handoff = serve_io(client, stream, &io).await;
+    let mut handoff = serve_io(client, stream, &io).await;
+    // The owner of a direct reply may still be writing to this fd: not before it is done
+    // may the socket be closed or handed off.
+    if !client.settle_direct(stream).await {
+        handoff = None;
+    }
     client.io = None;
     shard.poller.deregister(&io);
     handoff
@@ -297,9 +342,26 @@ async fn serve_io(client: &mut Client, stream: &mut TcpStream, io: &ConnIo) -> O
                     Ok(None) => {}
                 }
             }
+            let flight = client.in_flight.as_mut();
             let readable = async {
-                io.readable().await;
-                Wake::Readable
+                match flight {
+                    // At depth 1 the client's next request follows the reply; a message
+                    // from the owner means part of the reply is still to be written.
+                    Some(f) => {
+                        futures_lite::future::or(
+                            async {
+                                io.readable().await;
+                                Wake::Readable
+                            },
+                            async { Wake::DirectRest(super::direct::rest_of((&mut f.rx).await)) },
+                        )
+                        .await
+                    }
+                    None => {
+                        io.readable().await;
+                        Wake::Readable
+                    }
+                }
             };
             let killed = async {
                 handle.killed().await;
@@ -316,6 +378,12 @@ async fn serve_io(client: &mut Client, stream: &mut TcpStream, io: &ConnIo) -> O
             };
             match woke {
                 Wake::Readable => {}
+                Wake::DirectRest(rest) => {
+                    let flight = client.in_flight.take().expect("waited on it");
+                    if !client.direct_done(flight.wrote, stream, rest).await {
+                        return None;
+                    }
+                }
                 Wake::Killed | Wake::IdleTimeout => return None,
             }
         }
@@ -327,7 +395,12 @@ async fn serve_io(client: &mut Client, stream: &mut TcpStream, io: &ConnIo) -> O
             return None;
         }
         let (cmds, error) = take_requests(&mut inbuf, max_bulk);
+        // Nothing of this client runs or is written before its direct reply is out.
+        if !cmds.is_empty() && !client.settle_direct(stream).await {
+            return None;
+        }
         if !cmds.is_empty() {
+            shard.global.placement.served(shard.id, cmds.len());
             {
                 let mut info = handle.info.borrow_mut();
                 info.last_interaction_ms = unix_ms();
@@ -336,6 +409,9 @@ async fn serve_io(client: &mut Client, stream: &mut TcpStream, io: &ConnIo) -> O
                 }
             }
             client.run_batch(cmds, &mut output).await;
+        }
+        if error.is_some() && !client.settle_direct(stream).await {
+            return None;
         }
         if let Some(msg) = &error {
             output.extend_from_slice(b"-ERR ");
@@ -348,13 +424,7 @@ async fn serve_io(client: &mut Client, stream: &mut TcpStream, io: &ConnIo) -> O
             client.close_after_reply = true;
         }
         if !output.is_empty() {
-            // Write with send(2) on the raw fd; only a full socket buffer falls back to
-            // glommio's readiness wait.
-            let sent = match super::io::send(io.fd, &output) {
-                Ok(n) => n,
-                Err(_) => return None,
-            };
-            if sent < output.len() && stream.write_all(&output[sent..]).await.is_err() {
+            if !write_out(io.fd, stream, &output).await {
                 return None;
             }
             output.clear();

@@ -51,6 +51,8 @@ pub struct BatchPart {
     pub req_id: u64,
     pub resp3: bool,
     pub items: Vec<BatchItem>,
+    /// The owner writes the replies to the client itself ([`super::direct`]).
+    pub direct: Option<super::direct::DirectReply>,
 }
 
 pub enum ShardRequest {
@@ -528,18 +530,16 @@ impl ShardCtx {
     ) -> oneshot::Receiver<ReplyPayload> {
         if tx.is_none() && capture == Capture::Off {
             let (req_id, rx) = self.register();
-            let mut outbox = self.outbox.borrow_mut();
-            outbox[shard].push(BatchPart {
-                req_id,
-                resp3,
-                items,
-            });
-            if outbox[shard].len() == 1 {
-                // The sender task runs after the tasks already woken in this round.
-                if let Some(w) = self.outbox_waker.borrow_mut().take() {
-                    w.wake();
-                }
-            }
+            let direct = None;
+            self.push_part(
+                shard,
+                BatchPart {
+                    req_id,
+                    resp3,
+                    items,
+                    direct,
+                },
+            );
             return rx;
         }
         self.request(shard, |origin, req_id| ShardRequest::Batch {
@@ -551,6 +551,41 @@ impl ShardCtx {
             capture,
         })
         .await
+    }
+
+    /// Sends a plain batch whose replies `shard` writes to the client socket `fd` itself
+    /// ([`super::direct`]); returns the connection's half of the handshake.
+    pub fn send_direct(
+        &self,
+        shard: usize,
+        items: Vec<BatchItem>,
+        resp3: bool,
+        fd: std::os::fd::RawFd,
+    ) -> super::direct::InFlight {
+        let wrote = items.iter().any(|i| i.spec.flags & flag::WRITE != 0);
+        let (req_id, rx) = self.register();
+        let (owner, conn) = super::direct::InFlight::new(fd, req_id, rx, wrote);
+        self.push_part(
+            shard,
+            BatchPart {
+                req_id,
+                resp3,
+                items,
+                direct: Some(owner),
+            },
+        );
+        conn
+    }
+
+    fn push_part(&self, shard: usize, part: BatchPart) {
+        let mut outbox = self.outbox.borrow_mut();
+        outbox[shard].push(part);
+        if outbox[shard].len() == 1 {
+            // The sender task runs after the tasks already woken in this round.
+            if let Some(w) = self.outbox_waker.borrow_mut().take() {
+                w.wake();
+            }
+        }
     }
 
     /// Sends the outbox's batches, one message per peer, whenever it fills: runs for the
@@ -779,6 +814,7 @@ impl ShardCtx {
                             None,
                             part.items,
                             Capture::Off,
+                            part.direct,
                         ) {
                             answers.push((req_id, payload));
                         }
@@ -795,7 +831,7 @@ impl ShardCtx {
                     tx,
                     items,
                     capture,
-                } => match self.run_batch_now(origin, req_id, resp3, tx, items, capture) {
+                } => match self.run_batch_now(origin, req_id, resp3, tx, items, capture, None) {
                     Some(payload) => (origin, ShardReply::One(req_id, payload)),
                     None => continue,
                 },
@@ -868,7 +904,9 @@ impl ShardCtx {
     /// keys is locked by a transaction that is not its own, finishes it in a task of its
     /// own once the keys are free (answering through [`ShardCtx::deliver`]) and returns
     /// `None`: the request loop keeps serving, and the release of those very locks
-    /// arrives through it.
+    /// arrives through it. With `direct`, the replies go to the client's socket from
+    /// here, and only what could not be sent (or a waiter's wakeup) is returned.
+    #[allow(clippy::too_many_arguments)]
     fn run_batch_now(
         self: &Rc<Self>,
         origin: usize,
@@ -877,20 +915,27 @@ impl ShardCtx {
         tx: Option<TxId>,
         items: Vec<BatchItem>,
         capture: Capture,
+        direct: Option<super::direct::DirectReply>,
     ) -> Option<ReplyPayload> {
         let wait = match tx {
             Some(_) => None,
             None => super::txn::must_wait_batch(self, &items),
         };
+        let reply = move |payload| match direct {
+            Some(d) => d.finish(payload),
+            None => Some(payload),
+        };
         let Some((instant, granted)) = wait else {
-            return Some(self.run_items(items, resp3, capture));
+            return reply(self.run_items(items, resp3, capture));
         };
         let me = self.clone();
         glommio::spawn_local(async move {
             granted.await;
             let payload = me.run_items(items, resp3, capture);
             super::txn::unlock(&me, instant);
-            me.deliver(origin, req_id, payload);
+            if let Some(payload) = reply(payload) {
+                me.deliver(origin, req_id, payload);
+            }
         })
         .detach();
         None

@@ -125,3 +125,80 @@ fn a_client_that_shuts_down_its_side_gets_its_replies_then_eof() {
         assert_eq!(got, b"+PONG\r\n+PONG\r\n");
     }
 }
+
+/// One key of each shard (2 shards): whatever shard a connection lands on, one of them
+/// lives on the other, so its replies are written by that shard (src/server/direct.rs).
+fn key_per_shard(prefix: &str) -> [String; 2] {
+    use shardis::server::slot::key_shard;
+    let find = |shard| {
+        (0..)
+            .map(|i| format!("{prefix}{i}"))
+            .find(|k| key_shard(k.as_bytes(), 2) == shard)
+            .unwrap()
+    };
+    [find(0), find(1)]
+}
+
+#[test]
+fn a_reply_the_owner_cannot_send_at_once_is_finished_in_order() {
+    let s = Server::shardis(2, &[]);
+    let value = vec![b'y'; 4 << 20];
+    let keys = key_per_shard("big");
+    let mut setup = s.conn();
+    for k in &keys {
+        setup.send_raw(&encode(&[b"SET", k.as_bytes(), &value]));
+        assert_eq!(setup.read_value(), Some(Value::Simple("OK".into())));
+    }
+    let mut c = s.conn();
+    for k in &keys {
+        // 4 MB does not fit the socket buffer while the client does not read: the owner
+        // sends what fits and the rest goes back to the connection's shard.
+        c.send_raw(&encode(&[b"GET", k.as_bytes()]));
+        std::thread::sleep(Duration::from_millis(150));
+        c.send_raw(b"PING\r\n");
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(c.read_value(), Some(Value::Bulk(value.clone())));
+        assert_eq!(c.read_value(), Some(Value::Simple("PONG".into())));
+    }
+}
+
+#[test]
+fn single_command_writes_to_both_shards_are_answered_in_order() {
+    let s = Server::shardis(2, &[]);
+    let keys = key_per_shard("ctr");
+    let mut c = s.conn();
+    let n = 3000;
+    // Each command in a write of its own, without waiting for replies: reads of one
+    // command each, one shard's direct replies racing the other's.
+    for i in 0..n {
+        c.send_raw(&encode(&[b"INCR", keys[i % 2].as_bytes()]));
+    }
+    for i in 0..n {
+        let expected = (i / 2 + 1) as i64;
+        assert_eq!(c.read_value(), Some(Value::Int(expected)), "reply {i}");
+    }
+}
+
+#[test]
+fn a_client_gone_before_the_owner_replies_leaves_the_server_serving() {
+    use std::io::Write;
+    let s = Server::shardis(2, &[]);
+    let value = vec![b'z'; 1 << 20];
+    let keys = key_per_shard("gone");
+    let mut setup = s.conn();
+    for k in &keys {
+        setup.send_raw(&encode(&[b"SET", k.as_bytes(), &value]));
+        assert_eq!(setup.read_value(), Some(Value::Simple("OK".into())));
+    }
+    for round in 0..50 {
+        let mut sock = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+        let k = &keys[round % 2];
+        sock.write_all(&encode(&[b"GET", k.as_bytes()])).unwrap();
+        drop(sock);
+    }
+    let mut c = s.conn();
+    for k in &keys {
+        assert_eq!(c.cmd(&["STRLEN", k]), Value::Int(1 << 20));
+    }
+    assert_eq!(c.cmd(&["PING"]), Value::Simple("PONG".into()));
+}

@@ -96,6 +96,7 @@ fn master_client(shard: &Rc<ShardCtx>, conn: &MasterConn) -> Client {
         multi: Default::default(),
         repl: None,
         is_master: true,
+        in_flight: None,
     }
 }
 
