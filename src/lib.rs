@@ -9,7 +9,9 @@
 //!   socket read as a batch — local keys inline, remote keys in one message per owner shard
 //!   — and writes the replies in request order. Plain remote batches wait in the shard's
 //!   outbox until the end of the scheduler round, so the batches of every connection
-//!   served in one round travel to a peer as one message, answered by one reply.
+//!   served in one round travel to a peer as one message, answered by one reply. A read
+//!   whose commands all live on one other shard is answered by that shard straight onto
+//!   the client's socket ([`server::direct`]): one shard wakeup per request, not two.
 //!   [`server::shard`] holds a shard's state and the two channel meshes (requests,
 //!   replies) between shards. [`server::slot`] maps keys to shards (Redis Cluster's
 //!   CRC16 slots with hash tags). [`server::io`]: client sockets
@@ -118,7 +120,9 @@
 //! - Cross-shard work is one message per shard per batch, never one per command, and every
 //!   queue between shards is bounded.
 //! - A `RefCell` borrow of shard state is never held across an `.await`.
-//! - Replies leave a connection in request order, whatever shards produced them.
+//! - Replies leave a connection in request order, whatever shards produced them. While a
+//!   direct reply is in flight, its connection runs nothing, writes nothing and closes
+//!   nothing before it is settled; the owner shard touches only the socket's bytes.
 //! - While a replica, nothing but the master's applied bytes enters the replication log,
 //!   and a snapshot cut takes the apply gate, so it never falls between a master
 //!   command's effect and its bytes, nor inside a master's MULTI.

@@ -414,9 +414,6 @@ fn render(
                 l("io_threads_active", &0);
                 l("shardis_version", &env!("CARGO_PKG_VERSION"));
                 l("shards", &g.nshards);
-                let (packed, switches) = g.placement.status();
-                l("shard_placement", &if packed { "packed" } else { "spread" });
-                l("shard_placement_changes", &switches);
             }
             "clients" => {
                 l("# Clients", &"");

@@ -47,9 +47,6 @@ pub struct Config {
     /// that CPU busy ([`crate::server::affinity`]); "no" lets the kernel schedule the
     /// shard threads anywhere.
     pub shard_pin_cpus: bool,
-    /// Pinned shards may share CPUs in pairs while that serves clearly more requests
-    /// (clients on the same machine keeping CPUs busy, [`crate::server::affinity`]).
-    pub shard_pack: bool,
     /// Active expiry runs this many times per second.
     pub hz: u64,
     /// DEBUG is allowed: yes, no, or local (loopback clients only).
@@ -123,7 +120,6 @@ impl Default for Config {
             shards: 0,
             shard_spin_us: 0,
             shard_pin_cpus: true,
-            shard_pack: true,
             hz: 10,
             enable_debug_command: "no".into(),
             slowlog_log_slower_than: 10000,
@@ -538,10 +534,6 @@ pub static OPTIONS: &[OptionSpec] = &[
             Ok(())
         }
     ),
-    opt!("shard-pack", false, |c| yes_no(c.shard_pack), |c, a| {
-        c.shard_pack = parse_bool(one(a)?)?;
-        Ok(())
-    }),
     opt!(
         "shard-spin-us",
         false,

@@ -400,7 +400,6 @@ async fn serve_io(client: &mut Client, stream: &mut TcpStream, io: &ConnIo) -> O
             return None;
         }
         if !cmds.is_empty() {
-            shard.global.placement.served(shard.id, cmds.len());
             {
                 let mut info = handle.info.borrow_mut();
                 info.last_interaction_ms = unix_ms();

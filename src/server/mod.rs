@@ -76,8 +76,6 @@ pub struct Global {
     /// The replica role: the master we follow, the link, the applied offset.
     pub replica: crate::replication::replica::ReplicaSide,
     shutdown: crossbeam_channel::Sender<Shutdown>,
-    /// Where the shard threads run, and what their controller measures ([`affinity`]).
-    pub placement: Arc<affinity::Placement>,
 }
 
 impl Global {
@@ -185,11 +183,8 @@ async fn run_shard(
     requests: MeshBuilder<ShardRequest, glommio::channels::channel_mesh::Full>,
     replies: MeshBuilder<ShardReply, glommio::channels::channel_mesh::Full>,
     ready: crossbeam_channel::Sender<Result<usize, String>>,
-    // Shard 0 places every shard thread: their home CPUs, the process's CPUs, and whether
-    // packed placements may be tried ([`affinity`]).
-    placement: Option<(Vec<usize>, affinity::CpuSet, bool)>,
+    pinned_to: Option<(usize, affinity::CpuSet)>,
 ) {
-    global.placement.register_thread(id);
     let (req_tx, mut req_rx) = requests.join().await.expect("join request mesh");
     let (rep_tx, mut rep_rx) = replies.join().await.expect("join reply mesh");
     let shard = Rc::new(ShardCtx::new(id, global.clone(), req_tx, rep_tx));
@@ -201,9 +196,8 @@ async fn run_shard(
         glommio::spawn_local(shard.clone().serve_replies(rx)).detach();
     }
     glommio::spawn_local(shard.clone().serve_outbox()).detach();
-    if let Some((homes, all, pack)) = placement {
-        let p = global.placement.clone();
-        glommio::spawn_local(affinity::control(p, homes, all, pack)).detach();
+    if let Some((home, all)) = pinned_to {
+        glommio::spawn_local(affinity::watch(home, all)).detach();
     }
     glommio::spawn_local(active_expiry(shard.clone())).detach();
     if global.persist.loading.load(Ordering::Acquire) {
@@ -367,7 +361,6 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
     let pidfile = config.pidfile.clone();
     let spin = Duration::from_micros(config.shard_spin_us);
     let pin_cpus = config.shard_pin_cpus;
-    let pack = config.shard_pack;
     let dump_path = std::path::PathBuf::from(&config.dbfilename);
     let (limits, databases) = (config.encoding, config.databases);
     let repl_backlog_bytes = usize::try_from(config.repl_backlog_size).unwrap_or(usize::MAX);
@@ -398,7 +391,6 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
         repl: crate::replication::state::MasterState::new(),
         replica: crate::replication::replica::ReplicaSide::new(),
         shutdown: shutdown_tx,
-        placement: Arc::new(affinity::Placement::new(nshards)),
     });
     global
         .repl
@@ -438,10 +430,9 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
     // Read before any shard pins itself: the CPUs a released pin may use.
     let process_cpus = affinity::CpuSet::current();
     for id in 0..nshards {
-        let homes: Vec<usize> = (0..nshards).map(|i| i % cores).collect();
-        let (placement, control) = match (pin_cpus, process_cpus) {
-            (true, Some(all)) if id == 0 => (Placement::Fixed(homes[id]), Some((homes, all, pack))),
-            (true, _) => (Placement::Fixed(homes[id]), None),
+        let (placement, pinned_to) = match (pin_cpus, process_cpus) {
+            (true, Some(all)) => (Placement::Fixed(id % cores), Some((id % cores, all))),
+            (true, None) => (Placement::Fixed(id % cores), None),
             (false, _) => (Placement::Unbound, None),
         };
         let mut builder = LocalExecutorBuilder::new(placement)
@@ -458,7 +449,7 @@ pub fn run(config: Config, loaded: Loaded) -> i32 {
             replies.clone(),
             ready_tx.clone(),
         );
-        match builder.spawn(move || run_shard(id, g, rq, rp, ready, control)) {
+        match builder.spawn(move || run_shard(id, g, rq, rp, ready, pinned_to)) {
             Ok(handle) => handles.push(Some(handle)),
             Err(e) => {
                 log::warning(&format!("Can't start shard {id}: {e}"));
