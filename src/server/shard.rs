@@ -530,16 +530,7 @@ impl ShardCtx {
     ) -> oneshot::Receiver<ReplyPayload> {
         if tx.is_none() && capture == Capture::Off {
             let (req_id, rx) = self.register();
-            let direct = None;
-            self.push_part(
-                shard,
-                BatchPart {
-                    req_id,
-                    resp3,
-                    items,
-                    direct,
-                },
-            );
+            self.push_part(shard, req_id, resp3, items, None);
             return rx;
         }
         self.request(shard, |origin, req_id| ShardRequest::Batch {
@@ -565,21 +556,26 @@ impl ShardCtx {
         let wrote = items.iter().any(|i| i.spec.flags & flag::WRITE != 0);
         let (req_id, rx) = self.register();
         let (owner, conn) = super::direct::InFlight::new(fd, req_id, rx, wrote);
-        self.push_part(
-            shard,
-            BatchPart {
-                req_id,
-                resp3,
-                items,
-                direct: Some(owner),
-            },
-        );
+        self.push_part(shard, req_id, resp3, items, Some(owner));
         conn
     }
 
-    fn push_part(&self, shard: usize, part: BatchPart) {
+    /// Puts a plain batch in the outbox for `shard`.
+    fn push_part(
+        &self,
+        shard: usize,
+        req_id: u64,
+        resp3: bool,
+        items: Vec<BatchItem>,
+        direct: Option<super::direct::DirectReply>,
+    ) {
         let mut outbox = self.outbox.borrow_mut();
-        outbox[shard].push(part);
+        outbox[shard].push(BatchPart {
+            req_id,
+            resp3,
+            items,
+            direct,
+        });
         if outbox[shard].len() == 1 {
             // The sender task runs after the tasks already woken in this round.
             if let Some(w) = self.outbox_waker.borrow_mut().take() {

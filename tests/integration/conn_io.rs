@@ -139,16 +139,22 @@ fn key_per_shard(prefix: &str) -> [String; 2] {
     [find(0), find(1)]
 }
 
-#[test]
-fn a_reply_the_owner_cannot_send_at_once_is_finished_in_order() {
+/// A 2-shard server holding a value of `len` bytes under one key of each shard.
+fn big_value_on_each_shard(len: usize) -> (Server, [String; 2], Vec<u8>) {
     let s = Server::shardis(2, &[]);
-    let value = vec![b'y'; 4 << 20];
+    let value = vec![b'y'; len];
     let keys = key_per_shard("big");
     let mut setup = s.conn();
     for k in &keys {
         setup.send_raw(&encode(&[b"SET", k.as_bytes(), &value]));
         assert_eq!(setup.read_value(), Some(Value::Simple("OK".into())));
     }
+    (s, keys, value)
+}
+
+#[test]
+fn a_reply_the_owner_cannot_send_at_once_is_finished_in_order() {
+    let (s, keys, value) = big_value_on_each_shard(4 << 20);
     let mut c = s.conn();
     for k in &keys {
         // 4 MB does not fit the socket buffer while the client does not read: the owner
@@ -182,14 +188,7 @@ fn single_command_writes_to_both_shards_are_answered_in_order() {
 #[test]
 fn a_client_gone_before_the_owner_replies_leaves_the_server_serving() {
     use std::io::Write;
-    let s = Server::shardis(2, &[]);
-    let value = vec![b'z'; 1 << 20];
-    let keys = key_per_shard("gone");
-    let mut setup = s.conn();
-    for k in &keys {
-        setup.send_raw(&encode(&[b"SET", k.as_bytes(), &value]));
-        assert_eq!(setup.read_value(), Some(Value::Simple("OK".into())));
-    }
+    let (s, keys, _) = big_value_on_each_shard(1 << 20);
     for round in 0..50 {
         let mut sock = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
         let k = &keys[round % 2];
