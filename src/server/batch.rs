@@ -287,8 +287,10 @@ impl Client {
                 break;
             }
         }
-        if let Some(owner) = self.direct_owner(&slots, first_unsent, output) {
+        if let Some(owner) = self.direct_owner(&slots) {
             // Every reply comes from one other shard: it writes them to the socket itself.
+            // (The connection settled any earlier one before this read ran.)
+            debug_assert!(self.in_flight.is_none());
             let items = std::mem::take(&mut queued[owner]);
             let fd = self.io.as_ref().expect("checked").fd;
             self.in_flight = Some(self.shard.send_direct(owner, items, self.resp3, fd));
@@ -314,28 +316,24 @@ impl Client {
 
     /// The shard that may write this read's replies to the socket itself
     /// ([`super::direct`]): every command of the read is queued for it, plain (no
-    /// transaction, no EXEC, replies on) and nothing is waiting to be written before them.
-    fn direct_owner(
-        &self,
-        slots: &[Slot],
-        first_unsent: usize,
-        output: &BytesMut,
-    ) -> Option<usize> {
+    /// transaction, no EXEC, replies on). All slots queued also means nothing of this
+    /// read is waiting to be written before them: no local reply, no barrier, no QUEUED.
+    fn direct_owner(&self, slots: &[Slot]) -> Option<usize> {
         let Some(Slot::Queued { shard: owner, .. }) = slots.first() else {
             return None;
         };
+        // Not inside EXEC: its replies become one array the connection writes.
         let plain = self.tx.is_none()
+            && !self.multi.executing()
             && self.multi.unit.is_none()
             && self.reply_mode == ReplyMode::On
             && !self.close_after_reply
             && !self.is_master
-            && self.io.is_some()
-            && self.in_flight.is_none();
+            && self.io.is_some();
         let one_owner = slots
             .iter()
             .all(|s| matches!(s, Slot::Queued { shard, .. } if shard == owner));
-        (plain && one_owner && first_unsent == 0 && output.is_empty() && self.out.is_empty())
-            .then_some(*owner)
+        (plain && one_owner).then_some(*owner)
     }
 
     /// Sends every queued per-shard batch (one message per shard), waits for all of them,

@@ -409,7 +409,9 @@ async fn serve_io(client: &mut Client, stream: &mut TcpStream, io: &ConnIo) -> O
             }
             client.run_batch(cmds, &mut output).await;
         }
-        if error.is_some() && !client.settle_direct(stream).await {
+        // Nothing is written before a direct reply in flight, whatever this read left
+        // (a batch that went direct leaves no output, but a protocol error may follow).
+        if (error.is_some() || !output.is_empty()) && !client.settle_direct(stream).await {
             return None;
         }
         if let Some(msg) = &error {

@@ -16,7 +16,8 @@
 //!
 //! - **Order.** The connection's shard writes nothing and runs no further command of that
 //!   client before the direct reply is settled ([`InFlight::settle`]); at depth 1 the next
-//!   request only arrives after the reply, so settling is one atomic load.
+//!   request only arrives after the reply, so settling is one compare-and-swap that finds
+//!   it written.
 //! - **The fd stays valid.** The connection is not closed (nor handed off) while a direct
 //!   reply is in flight: it settles first.
 //! - **Nothing is lost.** Whatever the owner could not send (a full socket buffer, an
@@ -137,6 +138,7 @@ pub fn rest_of(payload: ReplyPayload) -> BytesMut {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::future::Future;
 
     fn batch(bytes: &[u8]) -> ReplyPayload {
         ReplyPayload::Batch {
@@ -157,6 +159,7 @@ mod tests {
     fn read_all(fd: RawFd) -> Vec<u8> {
         let mut buf = vec![std::mem::MaybeUninit::new(0u8); 1024];
         let n = super::super::io::recv(fd, &mut buf).unwrap().unwrap_or(0);
+        // SAFETY: the buffer was initialized with zeros and recv wrote the first n bytes.
         buf[..n]
             .iter()
             .map(|b| unsafe { b.assume_init() })
@@ -227,6 +230,4 @@ mod tests {
             ReplyPayload::Op(_) => &[],
         }
     }
-
-    use std::future::Future;
 }

@@ -201,3 +201,20 @@ fn a_client_gone_before_the_owner_replies_leaves_the_server_serving() {
     }
     assert_eq!(c.cmd(&["PING"]), Value::Simple("PONG".into()));
 }
+
+#[test]
+fn an_exec_of_commands_all_on_the_other_shard_is_one_array() {
+    let s = Server::shardis(2, &[]);
+    let mut c = s.conn();
+    // One of the two keys lives on the other shard: the replies of its EXEC come back
+    // as one array, whichever shard produced them.
+    for k in key_per_shard("tx") {
+        assert_eq!(c.cmd(&["MULTI"]), Value::Simple("OK".into()));
+        assert_eq!(c.cmd(&["INCR", &k]), Value::Simple("QUEUED".into()));
+        assert_eq!(c.cmd(&["INCR", &k]), Value::Simple("QUEUED".into()));
+        assert_eq!(
+            c.cmd(&["EXEC"]),
+            Value::Array(vec![Value::Int(1), Value::Int(2)])
+        );
+    }
+}
